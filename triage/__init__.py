@@ -1,0 +1,63 @@
+"""triage: stakeholder feedback and issue triage."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from triage import config as settings
+from triage.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides what the environment says (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"))
+    app.config.update(settings.DEFAULTS)
+    if config and "SQLALCHEMY_DATABASE_URI" in config and "SECRET_KEY" in config:
+        app.config.update(config)  # fully specified: do not touch the instance folder
+    else:
+        app.config.update(settings.from_environment(app.instance_path))
+        app.config.update(config or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from triage.admin import bp as admin_bp
+    from triage.auth import bp as auth_bp
+    from triage.board import bp as board_bp
+    from triage.intake import bp as intake_bp
+    from triage.views import bp as root_bp
+
+    for blueprint in (root_bp, auth_bp, intake_bp, board_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from triage.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from triage.cli import triage_cli
+
+    app.cli.add_command(triage_cli)

@@ -1,0 +1,10 @@
+"""Administration: projects, users and teams."""
+from flask import Blueprint
+
+from triage.auth import require_roles
+from triage.models import Role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+require_roles(bp, [Role.ADMIN])
+
+from triage.admin import views  # noqa: E402,F401

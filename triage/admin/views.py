@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from triage.admin import bp
+from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
+from triage.extensions import db
+from triage.models import Project, Role, Team, User
+from triage.services import DomainError, NotFound, accounts
+
+
+def all_teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def chosen_team(value: str | None) -> Team | None:
+    return db.session.get(Team, int(value)) if value and value.isdigit() else None
+
+
+def get_or_404(model, ident: int):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        raise NotFound(f"No {model.__name__.lower()} {ident}.")
+    return obj
+
+
+def render_index(team_form: TeamForm, status: int = 200):
+    return render_template(
+        "admin/index.html",
+        projects=db.session.scalars(select(Project).order_by(Project.name)).all(),
+        users=db.session.scalars(select(User).order_by(User.email)).all(),
+        teams=all_teams(), team_form=team_form,
+    ), status
+
+
+@bp.route("/")
+def index():
+    return render_index(TeamForm())
+
+
+def save_project(form: ProjectForm, project: Project | None) -> Project | None:
+    """Create or update from a validated form; a refused change becomes a form error."""
+    team = chosen_team(form.default_team.data)
+    try:
+        if project is None:
+            return accounts.create_project(form.slug.data, form.name.data, team)
+        accounts.update_project(project, slug=form.slug.data, name=form.name.data, default_team=team)
+        return project
+    except DomainError as error:
+        form.slug.errors.append(str(error))
+        return None
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@bp.route("/projects/<int:project_id>", methods=["GET", "POST"])
+def project(project_id: int | None = None):
+    existing = get_or_404(Project, project_id) if project_id else None
+    form = ProjectForm(obj=existing)
+    form.default_team.choices = team_choices(all_teams())
+    if existing and not form.is_submitted():
+        form.default_team.data = str(existing.default_team_id or "")
+    if form.validate_on_submit() and (saved := save_project(form, existing)):
+        db.session.commit()
+        flash(f"Project {saved.name} saved.", "success")
+        return redirect(url_for("admin.index"))
+    return render_template("admin/project.html", form=form, project=existing), 422 if form.errors else 200
+
+
+def save_user(form: UserForm, user: User | None) -> User | None:
+    team, role = chosen_team(form.team.data), Role(form.role.data)
+    try:
+        if user is None:
+            if not form.password.data:
+                raise DomainError("A new user needs a password.")
+            user = accounts.create_user(form.email.data, form.password.data, role, form.name.data or "", team)
+            user.active = form.active.data
+            return user
+        accounts.update_user(user, name=form.name.data or "", role=role, active=form.active.data, team=team)
+        if form.password.data:
+            accounts.set_password(user, form.password.data)
+        return user
+    except DomainError as error:
+        form.email.errors.append(str(error))
+        return None
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int | None = None):
+    existing = get_or_404(User, user_id) if user_id else None
+    form = UserForm(obj=existing)
+    form.team.choices = team_choices(all_teams())
+    if existing and not form.is_submitted():
+        form.role.data = existing.role.value
+        form.team.data = str(existing.teams[0].id) if existing.teams else ""
+    if existing:
+        form.email.render_kw = {"readonly": True}
+        form.email.data = existing.email
+    if form.validate_on_submit() and (saved := save_user(form, existing)):
+        db.session.commit()
+        flash(f"User {saved.email} saved.", "success")
+        return redirect(url_for("admin.index"))
+    return render_template("admin/user.html", form=form, user=existing), 422 if form.errors else 200
+
+
+@bp.route("/teams", methods=["POST"])
+def create_team():
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            accounts.create_team(form.name.data)
+            db.session.commit()
+            flash(f"Team {form.name.data} created.", "success")
+            return redirect(url_for("admin.index"))
+        except DomainError as error:
+            form.name.errors.append(str(error))
+    return render_index(form, 422)

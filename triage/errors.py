@@ -1,0 +1,41 @@
+"""Error pages: every refusal is a clear 4xx page (or JSON for JSON clients), never a bare 500."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from triage.extensions import db
+from triage.services import DomainError
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, title: str, message: str):
+    if wants_json():
+        return jsonify({"error": {"code": status, "message": message}}), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(400, "Form expired",
+                              "The form was open too long or came from elsewhere. Go back, reload and send it again.")
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return error_response(error.status_code, "Not possible", str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return error_response(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_response(500, "Something went wrong", "The error was logged; please try again.")

@@ -1,0 +1,6 @@
+"""Public pages: hosted feedback forms and the submitter's status page."""
+from flask import Blueprint
+
+bp = Blueprint("intake", __name__)
+
+from triage.intake import views  # noqa: E402,F401

@@ -1,0 +1,45 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from triage.models import Kind, Severity
+from triage.services.intake import MAX_BODY, MAX_TITLE, compose_bug_body
+
+KIND_CHOICES = [
+    (Kind.BUG.value, "Report a bug"),
+    (Kind.IDEA.value, "Suggest an idea or feature"),
+    (Kind.FEEDBACK.value, "General feedback or a question"),
+]
+SEVERITY_CHOICES = [("", "—")] + [(s.value, s.value.capitalize()) for s in Severity]
+
+
+class FeedbackForm(FlaskForm):
+    """The hosted form: one form for every kind; the bug fields are used for bugs only."""
+
+    kind = RadioField("What would you like to send?", choices=KIND_CHOICES,
+                      default=Kind.BUG.value, validators=[DataRequired()])
+    title = StringField("Summary", validators=[DataRequired(), Length(max=MAX_TITLE)])
+    description = TextAreaField("Details", validators=[Length(max=MAX_BODY)])
+    steps = TextAreaField("Steps to reproduce", validators=[Length(max=MAX_BODY)])
+    expected = TextAreaField("What did you expect?", validators=[Length(max=MAX_BODY)])
+    actual = TextAreaField("What happened instead?", validators=[Length(max=MAX_BODY)])
+    severity = SelectField("How bad is it for you?", choices=SEVERITY_CHOICES,
+                           validators=[Optional()])
+    email = EmailField("Your email (optional, for replies)",
+                       validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+    name = StringField("Your name (optional)", validators=[Optional(), Length(max=120)])
+
+    def body(self) -> str:
+        """The item's text: bug parts joined under headings, or just the details."""
+        if self.kind.data == Kind.BUG.value:
+            return compose_bug_body(self.description.data or "", self.steps.data or "",
+                                    self.expected.data or "", self.actual.data or "")
+        return (self.description.data or "").strip()
+
+    def validate_title(self, field) -> None:
+        if not field.data.strip():
+            raise ValidationError("A summary is required.")
+
+    def validate_description(self, field) -> None:
+        if len(self.body()) > MAX_BODY:
+            raise ValidationError(f"All text together is limited to {MAX_BODY:,} characters.")

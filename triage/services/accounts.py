@@ -1,0 +1,120 @@
+"""Users, teams and projects."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from triage.extensions import db
+from triage.models import Project, Role, Team, TeamMember, TeamRole, User, new_token
+from triage.services import DomainError
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+MIN_PASSWORD = 8
+
+
+def find_user(email: str) -> User | None:
+    """The user with this email, compared case-insensitively."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def find_team(name: str) -> Team | None:
+    return db.session.scalar(select(Team).where(Team.name == name))
+
+
+def create_team(name: str) -> Team:
+    """Add a team; names are unique."""
+    name = name.strip()
+    if not name:
+        raise DomainError("A team needs a name.")
+    if find_team(name):
+        raise DomainError(f"A team named {name!r} already exists.")
+    team = Team(name=name)
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def set_team_membership(user: User, team: Team | None, role: TeamRole = TeamRole.MEMBER) -> None:
+    """Make the user belong to exactly this team (or none) with the given role."""
+    user.memberships.clear()
+    db.session.flush()
+    if team is not None:
+        user.memberships.append(TeamMember(team=team, role=role))
+    db.session.flush()
+
+
+def create_user(email: str, password: str, role: Role, name: str = "", team: Team | None = None) -> User:
+    """Add a staff account with a hashed password; emails are unique."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise DomainError("Enter a valid email address.")
+    if find_user(email):
+        raise DomainError(f"A user with email {email} already exists.")
+    check_password_strength(password)
+    user = User(email=email, name=name.strip(), role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    if team is not None:
+        set_team_membership(user, team)
+    return user
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(f"A password needs at least {MIN_PASSWORD} characters.")
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every session the user had."""
+    check_password_strength(password)
+    user.set_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every login cookie issued to this user so far."""
+    user.session_token = new_token()
+
+
+def update_user(user: User, *, name: str, role: Role, active: bool, team: Team | None) -> None:
+    """Edit a user; deactivating one ends their sessions at once."""
+    user.name = name.strip()
+    user.role = role
+    if user.active and not active:
+        end_sessions(user)
+    user.active = active
+    if team not in user.teams or len(user.teams) > 1:
+        set_team_membership(user, team)
+    db.session.flush()
+
+
+def validate_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug):
+        raise DomainError("A slug is 1-60 lowercase letters, digits and dashes, not starting or ending with a dash.")
+    return slug
+
+
+def create_project(slug: str, name: str, default_team: Team | None = None) -> Project:
+    """Add a project with a fresh public key for its widget."""
+    slug = validate_slug(slug)
+    if db.session.scalar(select(Project).where(Project.slug == slug)):
+        raise DomainError(f"A project with slug {slug!r} already exists.")
+    if not name.strip():
+        raise DomainError("A project needs a name.")
+    project = Project(slug=slug, name=name.strip(), default_team=default_team, allowed_origins=[])
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def update_project(project: Project, *, slug: str, name: str, default_team: Team | None) -> None:
+    """Rename a project or change its slug (which moves its public form's address)."""
+    slug = validate_slug(slug)
+    clash = db.session.scalar(select(Project).where(Project.slug == slug, Project.id != project.id))
+    if clash:
+        raise DomainError(f"A project with slug {slug!r} already exists.")
+    project.slug, project.name, project.default_team = slug, name.strip(), default_team
+    db.session.flush()

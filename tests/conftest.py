@@ -2,12 +2,16 @@
 when TEST_DATABASE_URL is set), its client and CLI runner, and helpers to sign in."""
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from triage import create_app
 from triage.config import normalise_database_url
@@ -27,6 +31,21 @@ def base_config(url: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "SESSION_COOKIE_SECURE": False,
     }
+
+
+class IsolatedClient(FlaskClient):
+    """A client whose requests get their own app context, as in production.
+
+    Flask reuses an app context the test has pushed, which would share `g` (and so
+    Flask-Login's cached user) across requests; an empty context prevents that. After
+    each request the test's session forgets what it loaded, so it sees the request's commits.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
 
 
 @pytest.fixture
@@ -56,6 +75,7 @@ def make_app(database_url):
 
     def make(create_tables: bool = True, **overrides):
         app = create_app({**base_config(database_url), **overrides})
+        app.test_client_class = IsolatedClient
         if create_tables:
             with app.app_context():
                 db.create_all()

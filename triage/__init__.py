@@ -35,8 +35,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    limiter.init_app(app)  # before CSRF, so refused requests still count against the limit
     csrf.init_app(app)
-    limiter.init_app(app)
     bootstrap.init_app(app)
 
 

@@ -1,15 +1,16 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from triage.models import Role
 from triage.services.accounts import MIN_PASSWORD
 
-ROLE_CHOICES = [(r.value, r.value) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.value) for r in Role]
 
 
-def team_choices(teams) -> list[tuple[str, str]]:
-    return [("", "— none —")] + [(str(t.id), t.name) for t in teams]
+def team_choices(teams) -> list[SelectChoice]:
+    return [SelectChoice("", "— none —")] + [SelectChoice(str(t.id), t.name) for t in teams]
 
 
 class ProjectForm(FlaskForm):

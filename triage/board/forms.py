@@ -1,11 +1,12 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from triage.models import Status
 from triage.services.items import MAX_COMMENT
 
-STATUS_CHOICES = [(s.value, s.label) for s in Status]
+STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in Status]
 
 
 class StatusForm(FlaskForm):

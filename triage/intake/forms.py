@@ -1,16 +1,17 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from triage.models import Kind, Severity
 from triage.services.intake import MAX_BODY, MAX_TITLE, compose_bug_body
 
 KIND_CHOICES = [
-    (Kind.BUG.value, "Report a bug"),
-    (Kind.IDEA.value, "Suggest an idea or feature"),
-    (Kind.FEEDBACK.value, "General feedback or a question"),
+    SelectChoice(Kind.BUG.value, "Report a bug"),
+    SelectChoice(Kind.IDEA.value, "Suggest an idea or feature"),
+    SelectChoice(Kind.FEEDBACK.value, "General feedback or a question"),
 ]
-SEVERITY_CHOICES = [("", "—")] + [(s.value, s.value.capitalize()) for s in Severity]
+SEVERITY_CHOICES = [SelectChoice("", "—")] + [SelectChoice(s.value, s.value.capitalize()) for s in Severity]
 
 
 class FeedbackForm(FlaskForm):
@@ -18,7 +19,7 @@ class FeedbackForm(FlaskForm):
 
     kind = RadioField("What would you like to send?", choices=KIND_CHOICES,
                       default=Kind.BUG.value, validators=[DataRequired()])
-    title = StringField("Summary", validators=[DataRequired(), Length(max=MAX_TITLE)])
+    title = StringField("Summary", validators=[DataRequired("A summary is required."), Length(max=MAX_TITLE)])
     description = TextAreaField("Details", validators=[Length(max=MAX_BODY)])
     steps = TextAreaField("Steps to reproduce", validators=[Length(max=MAX_BODY)])
     expected = TextAreaField("What did you expect?", validators=[Length(max=MAX_BODY)])
@@ -35,10 +36,6 @@ class FeedbackForm(FlaskForm):
             return compose_bug_body(self.description.data or "", self.steps.data or "",
                                     self.expected.data or "", self.actual.data or "")
         return (self.description.data or "").strip()
-
-    def validate_title(self, field) -> None:
-        if not field.data.strip():
-            raise ValidationError("A summary is required.")
 
     def validate_description(self, field) -> None:
         if len(self.body()) > MAX_BODY:

@@ -1,0 +1,48 @@
+"""The `flask triage` commands."""
+from sqlalchemy import func, select
+
+from tests.conftest import Auth
+from triage.extensions import db
+from triage.models import Event, Feedback, Project, Role, User
+
+
+def test_create_user_reads_the_password_from_stdin(app, runner):
+    result = runner.invoke(args=["triage", "create-user", "Sam@Example.com", "--role", "agent",
+                                 "--name", "Sam", "--team", "Support"], input="long enough pw\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(select(User)).one()
+    assert (user.email, user.role, user.name) == ("sam@example.com", Role.AGENT, "Sam")
+    assert [t.name for t in user.teams] == ["Support"]
+    assert Auth(app.test_client()).login("sam@example.com", "long enough pw").status_code == 302
+
+
+def test_create_user_refuses_a_short_password_and_a_duplicate(runner):
+    result = runner.invoke(args=["triage", "create-user", "a@example.com", "--role", "pm"], input="short\n")
+    assert result.exit_code != 0 and "at least 8" in result.output
+    runner.invoke(args=["triage", "create-user", "a@example.com", "--role", "pm"], input="long enough pw\n")
+    result = runner.invoke(args=["triage", "create-user", "a@example.com", "--role", "pm"], input="long enough pw\n")
+    assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_create_project_prints_its_form_address(runner):
+    result = runner.invoke(args=["triage", "create-project", "shop", "--name", "Shop"])
+    assert result.exit_code == 0 and "/p/shop" in result.output
+    assert db.session.scalars(select(Project)).one().name == "Shop"
+
+
+def test_demo_migrates_seeds_and_prints_working_logins(make_app):
+    app = make_app(create_tables=False)
+    result = app.test_cli_runner().invoke(args=["triage", "demo", "--no-serve", "--items", "120"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Feedback)) == 120
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 120
+        spread = db.session.execute(select(func.min(Feedback.created_at), func.max(Feedback.created_at))).one()
+    assert (spread[1] - spread[0]).days >= 60
+    logins = {line.split()[1]: line.split()[-1] for line in result.output.splitlines() if "password:" in line}
+    assert set(logins) == {"admin@demo.test", "agent@demo.test", "pm@demo.test"}
+    assert Auth(app.test_client()).login("agent@demo.test", logins["agent@demo.test"]).status_code == 302
+    again = app.test_cli_runner().invoke(args=["triage", "demo", "--no-serve", "--items", "120"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Feedback)) == 120  # not seeded twice

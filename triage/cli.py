@@ -78,4 +78,7 @@ def demo(serve: bool, host: str, port: int, items: int) -> None:
     if serve:
         # The demo serves plain HTTP on this machine, where a Secure cookie would never be sent back.
         current_app.config.update(SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # app.run() refuses to start inside a `flask` command; serve with Werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), threaded=True)

@@ -27,3 +27,25 @@ def test_migrations_have_a_single_head():
     config = Config(str(ROOT / "migrations" / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_upgrading_a_database_with_data_keeps_its_rows(make_app):
+    from sqlalchemy import text
+
+    app = make_app(create_tables=False)
+    with app.app_context():
+        upgrade(revision="72247bac1192")  # the first schema
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO projects (slug, name, public_key, allowed_origins, created_at) "
+                              "VALUES ('old', 'Old', 'pk_old', '[]', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO feedback (project_id, channel, kind, title, body, context, status, vote_count, "
+                "escalation_level, status_token, created_at, updated_at) VALUES ((SELECT id FROM projects), "
+                "'form', 'bug', 'Old bug', '', '{}', 'new', 0, 0, 'tok', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        upgrade()
+        from triage.models import Feedback, Project
+
+        project = db.session.query(Project).one()
+        item = db.session.query(Feedback).one()
+        assert len(project.identity_secret) == 48
+        assert (item.title, item.tags, item.prediction, item.quarantined) == ("Old bug", [], {}, False)

@@ -1,0 +1,31 @@
+"""SQLAlchemy models, one module per aggregate; import them from here."""
+from triage.models.accounts import ApiToken, Team, TeamMember, User, hash_api_token
+from triage.models.base import (
+    Channel,
+    Deadline,
+    DeliveryChannel,
+    DeliveryStatus,
+    EscalationTarget,
+    Kind,
+    Role,
+    Severity,
+    Status,
+    Strategy,
+    SurveyKind,
+    TeamRole,
+    UTCDateTime,
+    new_token,
+    utcnow,
+)
+from triage.models.feedback import Attachment, Comment, Event, Feedback, Project
+from triage.models.learning import KeywordRule, ModelVersion
+from triage.models.surveys import Survey, SurveyResponse
+from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
+
+__all__ = [
+    "ApiToken", "Attachment", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
+    "EscalationTarget", "EscalationTier", "Event", "Feedback", "Kind", "KeywordRule", "ModelVersion",
+    "Notification", "Project", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
+    "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "UTCDateTime",
+    "User", "Webhook", "hash_api_token", "new_token", "utcnow",
+]

@@ -42,12 +42,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from triage.admin import bp as admin_bp
+    from triage.api import bp as api_bp
     from triage.auth import bp as auth_bp
     from triage.board import bp as board_bp
     from triage.intake import bp as intake_bp
     from triage.views import bp as root_bp
 
-    for blueprint in (root_bp, auth_bp, intake_bp, board_bp, admin_bp):
+    for blueprint in (root_bp, auth_bp, intake_bp, board_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

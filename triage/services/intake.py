@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Channel, Event, Feedback, Kind, Project, Severity
-from triage.services import DomainError, NotFound
+from triage.services import DomainError, NotFound, pipeline
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
@@ -78,6 +78,7 @@ def submit_feedback(project: Project, sub: Submission) -> Feedback:
     db.session.flush()
     db.session.add(Event(feedback=item, kind="created", data={"channel": sub.channel.value}))
     db.session.flush()
+    pipeline.after_intake(item)
     return item
 
 

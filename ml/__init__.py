@@ -1,0 +1,17 @@
+"""triage's classifier: plain Python + scikit-learn; never imports Flask or the app.
+
+Public API: TriageModel (fit/predict/save/load), Prediction, priority_for, KeywordRules
+(cold start), load_training_data, and the errors ModelError and DataError.
+"""
+
+from .dataset import load_training_data
+from .errors import DataError, MLError, ModelError
+from .model import TriageModel
+from .prediction import Prediction
+from .priority import PRIORITIES, priority_for
+from .rules import DEFAULT_RULES, KeywordRules
+
+__all__ = [
+    "DEFAULT_RULES", "DataError", "KeywordRules", "MLError", "ModelError", "PRIORITIES",
+    "Prediction", "TriageModel", "load_training_data", "priority_for",
+]

@@ -1,0 +1,165 @@
+"""Admins manage routing rules, SLA policies and tiers, webhooks, calendars and the outbox."""
+import pytest
+from sqlalchemy import select
+
+from tests import builders
+from tests.conftest import csrf_from
+from triage.extensions import db
+from triage.models import DeliveryChannel, DeliveryStatus, Notification, RoutingRule, SlaPolicy, Strategy, Webhook
+from triage.services import DomainError, notify, policies, routing
+
+
+def post_form(client, path, form_page=None, **data):
+    return client.post(path, data={**data, "csrf_token": csrf_from(client, form_page or path)})
+
+
+@pytest.fixture
+def signed_in(client, auth, admin):
+    auth.login(admin)
+    return client
+
+
+def rule_data(team_obj, **changes):
+    return {"name": "Billing words", "team": str(team_obj.id), "strategy": "none", "active": "y",
+            "keyword": "invoice", **changes}
+
+
+def test_the_admin_index_links_to_the_workflow_pages(signed_in):
+    html = signed_in.get("/admin/").get_data(as_text=True)
+    for path in ("/admin/routing", "/admin/sla", "/admin/webhooks", "/admin/outbox"):
+        assert path in html and signed_in.get(path).status_code == 200
+
+
+def test_agents_cannot_open_the_workflow_pages(client, auth, agent):
+    auth.login(agent)
+    for path in ("/admin/routing", "/admin/routing/new", "/admin/sla", "/admin/webhooks", "/admin/outbox"):
+        assert client.get(path).status_code == 403
+
+
+def test_admin_creates_and_edits_a_routing_rule(signed_in):
+    team = builders.team_with_roles()
+    assert post_form(signed_in, "/admin/routing/new", **rule_data(team, pattern=r"refund|chargeback")).status_code == 302
+    saved = db.session.scalars(select(RoutingRule)).one()
+    assert saved.conditions == {"keyword": "invoice", "pattern": "refund|chargeback"} and saved.team == team
+    assignee = team.memberships[0].user
+    response = post_form(signed_in, f"/admin/routing/{saved.id}",
+                         **rule_data(team, strategy="fixed", assignee=str(assignee.id), keyword="", priority="P1"))
+    assert response.status_code == 302
+    db.session.refresh(saved)
+    assert (saved.conditions, saved.strategy, saved.assignee) == ({"priority": "P1"}, Strategy.FIXED, assignee)
+    page = signed_in.get(f"/admin/routing/{saved.id}").get_data(as_text=True)
+    assert '<option selected value="P1">' in page
+
+
+INVALID_RULES = [
+    ({"pattern": "(unclosed"}, "not a valid regular expression"),
+    ({"team": ""}, "This field is required"),
+    ({"team": "999"}, "Not a valid choice"),
+    ({"strategy": "fixed"}, "needs an assignee"),
+    ({"channel": "fax"}, "Not a valid choice"),
+]
+
+
+def test_invalid_rules_are_form_errors(signed_in):
+    team = builders.team_with_roles()
+    for changes, message in INVALID_RULES:
+        response = post_form(signed_in, "/admin/routing/new", **rule_data(team, **changes))
+        assert response.status_code == 422 and message in response.get_data(as_text=True), changes
+    assert db.session.scalars(select(RoutingRule)).all() == []
+
+
+def test_rules_move_up_and_down_from_the_list(signed_in):
+    team = builders.team_with_roles()
+    for name in ("first", "second"):
+        routing.save_rule(None, name=name, conditions={}, team_id=team.id, assignee_id=None, strategy=Strategy.NONE)
+    db.session.commit()
+    second = db.session.scalars(select(RoutingRule).where(RoutingRule.name == "second")).one()
+    response = post_form(signed_in, f"/admin/routing/{second.id}/move", "/admin/routing", direction="up")
+    assert response.status_code == 302
+    assert [r.name for r in routing.ordered_rules()] == ["second", "first"]
+    bad = post_form(signed_in, f"/admin/routing/{second.id}/move", "/admin/routing", direction="sideways")
+    assert bad.status_code == 422
+
+
+def test_admin_sets_a_policy_and_its_tiers(signed_in):
+    hook = Webhook(name="ops", url="https://hooks.example/x")
+    db.session.add(hook)
+    db.session.commit()
+    data = dict(priority="P1", first_response_minutes="30", resolution_minutes="240", business_hours="y")
+    assert post_form(signed_in, "/admin/sla/new", **data).status_code == 302
+    policy = db.session.scalars(select(SlaPolicy)).one()
+    duplicate = post_form(signed_in, "/admin/sla/new", **data)
+    assert duplicate.status_code == 422 and "already has a policy" in duplicate.get_data(as_text=True)
+    tier = dict(deadline="resolution", threshold_percent="100", target="lead", channel="email", webhook="")
+    assert post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **tier).status_code == 302
+    no_hook = post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **{**tier, "channel": "webhook"})
+    assert no_hook.status_code == 422 and "Choose the webhook" in no_hook.get_data(as_text=True)
+    hooked = {**tier, "channel": "webhook", "webhook": str(hook.id), "threshold_percent": "150"}
+    assert post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **hooked).status_code == 302
+    db.session.refresh(policy)
+    assert [(t.threshold_percent, t.channel, t.webhook) for t in policy.tiers] == [
+        (100, DeliveryChannel.EMAIL, None), (150, DeliveryChannel.WEBHOOK, hook)]
+    assert post_form(signed_in, f"/admin/sla/tiers/{policy.tiers[0].id}/delete", "/admin/sla").status_code == 302
+    db.session.refresh(policy)
+    assert len(policy.tiers) == 1
+
+
+def test_bad_targets_are_form_errors(signed_in):
+    data = dict(priority="P2", first_response_minutes="300", resolution_minutes="60")
+    response = post_form(signed_in, "/admin/sla/new", **data)
+    assert response.status_code == 422 and "no sooner than first response" in response.get_data(as_text=True)
+    response = post_form(signed_in, "/admin/sla/new", **{**data, "first_response_minutes": "soon"})
+    assert response.status_code == 422
+
+
+def test_admin_adds_a_webhook_and_sees_its_secret(signed_in):
+    response = post_form(signed_in, "/admin/webhooks/new", name="Slack", url="https://hooks.slack.test/T1",
+                         preset="slack", active="y")
+    assert response.status_code == 302
+    hook = db.session.scalars(select(Webhook)).one()
+    assert hook.preset == "slack" and len(hook.secret) > 20
+    assert hook.secret in signed_in.get("/admin/webhooks").get_data(as_text=True)
+    bad = post_form(signed_in, "/admin/webhooks/new", name="x", url="ftp://files.test/x", preset="generic")
+    assert bad.status_code == 422 and "Invalid URL" in bad.get_data(as_text=True)
+    with pytest.raises(DomainError, match="starts with http"):
+        policies.save_webhook(None, name="x", url="ftp://files.test/x", preset="generic", active=True)
+
+
+def test_admin_sets_a_team_calendar_and_a_bad_one_is_refused(signed_in):
+    team = builders.team_with_roles()
+    path = f"/admin/teams/{team.id}"
+    ok = post_form(signed_in, path, timezone="Europe/Berlin", days="0,1,2,3,4", start="08:00", end="16:00",
+                   holidays="2026-12-24\n2026-12-25")
+    assert ok.status_code == 302
+    db.session.refresh(team)
+    assert team.calendar["holidays"] == ["2026-12-24", "2026-12-25"] and team.calendar["start"] == "08:00"
+    bad = post_form(signed_in, path, timezone="Nowhere/Atlantis", days="0", start="09:00", end="17:00")
+    assert bad.status_code == 422 and "not valid" in bad.get_data(as_text=True)
+
+
+def test_the_outbox_shows_dead_notifications_and_retries_them(signed_in):
+    note = notify.enqueue(dedupe_key="k", channel=DeliveryChannel.EMAIL, recipient="x@example.com",
+                          subject="Escalation", text="t")
+    note.status, note.attempts, note.last_error = DeliveryStatus.DEAD, 5, "SMTPRecipientsRefused: nope"
+    db.session.commit()
+    html = signed_in.get("/admin/outbox?status=dead").get_data(as_text=True)
+    assert "SMTPRecipientsRefused: nope" in html and "x@example.com" in html
+    response = post_form(signed_in, f"/admin/outbox/{note.id}/retry", "/admin/outbox")
+    assert response.status_code == 302
+    db.session.refresh(note)
+    assert note.status == DeliveryStatus.PENDING
+    assert "x@example.com" not in signed_in.get("/admin/outbox?status=dead").get_data(as_text=True)
+    assert db.session.get(Notification, note.id).attempts == 4  # one more try
+
+
+def test_admin_names_a_team_lead(signed_in):
+    team = builders.team_with_roles()
+    member = team.memberships[0]
+    response = post_form(signed_in, f"/admin/teams/{team.id}/roles", f"/admin/teams/{team.id}",
+                         user_id=str(member.user_id), role="lead")
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert member.role.value == "lead"
+    stranger = post_form(signed_in, f"/admin/teams/{team.id}/roles", f"/admin/teams/{team.id}",
+                         user_id="999", role="lead")
+    assert stranger.status_code == 422 and "not a member" in stranger.get_data(as_text=True)

@@ -1,0 +1,148 @@
+"""SLA due times: plain and business-hours arithmetic, recomputation, pauses, response stamps."""
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from tests import builders
+from triage.extensions import db
+from triage.models import Role, Status
+from triage.services import DomainError, escalation, items, sla
+from triage.services.accounts import create_project
+
+BERLIN = ZoneInfo("Europe/Berlin")
+OFFICE = {"timezone": "Europe/Berlin", "days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00",
+          "holidays": ["2026-12-25"]}
+CAL = sla.parse_calendar(OFFICE)
+
+
+def berlin(*args) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+def test_without_a_calendar_minutes_are_plain_minutes():
+    start = datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
+    assert sla.add_minutes(start, 90, None) == start + timedelta(minutes=90)
+    assert sla.minutes_between(start, start + timedelta(hours=2), None) == 120
+
+
+@pytest.mark.parametrize("start, minutes, due", [
+    (berlin(2026, 11, 26, 10, 0), 60, berlin(2026, 11, 26, 11, 0)),  # Thursday, within hours
+    (berlin(2026, 11, 27, 16, 0), 120, berlin(2026, 11, 30, 10, 0)),  # Friday late: over the weekend
+    (berlin(2026, 11, 28, 12, 0), 30, berlin(2026, 11, 30, 9, 30)),  # Saturday: starts Monday morning
+    (berlin(2026, 11, 26, 7, 0), 8 * 60, berlin(2026, 11, 26, 17, 0)),  # before opening: a full day
+    (berlin(2026, 12, 24, 16, 30), 60, berlin(2026, 12, 28, 9, 30)),  # the holiday and weekend skipped
+    (berlin(2026, 3, 27, 16, 0), 120, berlin(2026, 3, 30, 10, 0)),  # across the switch to summer time
+])
+def test_business_minutes_skip_nights_weekends_and_holidays(start, minutes, due):
+    assert sla.add_minutes(start, minutes, CAL) == due
+    assert sla.minutes_between(start, due, CAL) == pytest.approx(minutes)
+
+
+def test_minutes_between_counts_only_working_time():
+    assert sla.minutes_between(berlin(2026, 11, 27, 16, 0), berlin(2026, 11, 30, 10, 0), CAL) == 120
+    assert sla.minutes_between(berlin(2026, 11, 30, 10, 0), berlin(2026, 11, 27, 16, 0), CAL) == -120
+    assert sla.minutes_between(berlin(2026, 11, 28, 9, 0), berlin(2026, 11, 29, 17, 0), CAL) == 0
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"timezone": "Mars/Olympus"}, "not valid"),
+    ({"start": "18:00", "end": "09:00"}, "start before its end"),
+    ({"days": []}, "working days"),
+    ({"days": [7]}, "working days"),
+    ({"holidays": ["someday"]}, "not valid"),
+])
+def test_invalid_calendars_are_refused(raw, message):
+    with pytest.raises(DomainError, match=message):
+        sla.parse_calendar(raw)
+
+
+def test_an_empty_calendar_means_around_the_clock():
+    assert sla.parse_calendar({}) is None and sla.parse_calendar(None) is None
+    assert sla.parse_calendar({"timezone": "UTC"}).days == frozenset(range(5))
+
+
+@pytest.fixture
+def project(app):
+    builders.policy("P1", first=60, resolution=240)
+    builders.policy("P3", first=8 * 60, resolution=3 * 8 * 60, business_hours=True)
+    return create_project("shop", "Shop")
+
+
+def test_due_times_follow_the_policy_of_the_priority(project):
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")
+    assert (item.first_response_due, item.resolution_due) == (created + timedelta(hours=1), created + timedelta(hours=4))
+    assert builders.item(project, created, priority=None).resolution_due is None
+    assert builders.item(project, created, priority="P5").resolution_due is None  # no policy
+
+
+def test_business_hours_count_in_the_team_calendar(project):
+    team = builders.team_with_roles(calendar=OFFICE)
+    item = builders.item(project, berlin(2026, 11, 27, 16, 0), priority="P3", team=team)
+    assert item.first_response_due == berlin(2026, 11, 30, 16, 0)
+    assert item.resolution_due == berlin(2026, 12, 2, 16, 0)
+    no_team = builders.item(project, berlin(2026, 11, 27, 16, 0), priority="P3")
+    assert no_team.first_response_due == berlin(2026, 11, 28, 0, 0)  # no calendar: around the clock
+
+
+def test_a_priority_change_recomputes_the_due_times(project):
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P3")
+    item.priority = "P1"
+    sla.on_priority_changed(item)
+    assert item.resolution_due == created + timedelta(hours=4)
+    item.priority = None
+    sla.on_priority_changed(item)
+    assert item.first_response_due is None and item.resolution_due is None
+
+
+def test_waiting_on_the_submitter_pauses_the_clocks(project):
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")
+    with time_machine.travel(created + timedelta(minutes=30), tick=False):
+        items.change_status(item, Status.WAITING, None)
+    assert item.sla_paused_at == created + timedelta(minutes=30)
+    assert escalation.running_deadlines(item) == []
+    with time_machine.travel(created + timedelta(minutes=30 + 45), tick=False):
+        items.change_status(item, Status.IN_PROGRESS, None)
+    assert item.sla_paused_at is None
+    assert item.resolution_due == created + timedelta(hours=4, minutes=45)
+    assert item.first_response_due == created + timedelta(hours=1, minutes=45)
+    item.priority = "P1"
+    sla.on_priority_changed(item)  # a recomputation keeps the time spent waiting
+    assert item.resolution_due == created + timedelta(hours=4, minutes=45)
+
+
+def test_a_pause_over_a_weekend_shifts_by_working_time_only(project):
+    team = builders.team_with_roles(calendar=OFFICE)
+    item = builders.item(project, berlin(2026, 11, 26, 9, 0), priority="P3", team=team)
+    due = item.resolution_due
+    with time_machine.travel(berlin(2026, 11, 27, 16, 0), tick=False):
+        items.change_status(item, Status.WAITING, None)
+    with time_machine.travel(berlin(2026, 11, 30, 10, 0), tick=False):  # 2 working hours later
+        items.change_status(item, Status.TRIAGED, None)
+    assert item.resolution_due == sla.add_minutes(due, 120, sla.parse_calendar(OFFICE))
+
+
+def test_first_public_reply_and_resolution_are_stamped(project):
+    from tests.conftest import make_user
+
+    item = builders.item(project, priority="P1")
+    agent = make_user(Role.AGENT)
+    items.add_comment(item, agent, "internal", public=False)
+    assert item.first_responded_at is None
+    with time_machine.travel(datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc), tick=False):
+        items.add_comment(item, agent, "Looking into it", public=True)
+        items.change_status(item, Status.RESOLVED, agent)
+    items.add_comment(item, agent, "One more thing", public=True)
+    stamp = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    assert (item.first_responded_at, item.resolved_at) == (stamp, stamp)
+    items.change_status(item, Status.IN_PROGRESS, agent)  # reopened
+    assert item.resolved_at is None
+    db.session.commit()
+
+
+def test_holidays_are_read_as_dates():
+    assert date(2026, 12, 25) in CAL.holidays

@@ -1,0 +1,230 @@
+"""Admin pages of the workflow: routing rules, SLA policies and tiers, webhooks, the outbox."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from triage.admin import bp
+from triage.admin.forms import team_choices
+from triage.admin.views import all_teams, get_or_404
+from triage.admin.workflow_forms import (
+    ActionForm,
+    CalendarForm,
+    MemberRoleForm,
+    MoveForm,
+    PolicyForm,
+    RuleForm,
+    TierForm,
+    WebhookForm,
+)
+from triage.extensions import db
+from triage.models import (
+    Deadline,
+    DeliveryChannel,
+    DeliveryStatus,
+    EscalationTarget,
+    EscalationTier,
+    Notification,
+    Project,
+    RoutingRule,
+    SlaPolicy,
+    Strategy,
+    Team,
+    TeamRole,
+    User,
+    Webhook,
+)
+from triage.services import DomainError, notify, policies, routing
+
+OUTBOX_PAGE = 200
+
+
+def form_page(form, title: str, back: str):
+    """The one template of the create/edit pages; 422 when the form has errors."""
+    return render_template("admin/workflow_form.html", form=form, title=title, back=back), \
+        422 if form.errors else 200
+
+
+def saved(message: str, endpoint: str, **values):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))
+
+
+def refused(form, field: str, error: DomainError) -> None:
+    db.session.rollback()
+    getattr(form, field).errors.append(str(error))
+
+
+def accepted(form, field: str, action) -> bool:
+    """Run the service call of a validated form; a refusal becomes an error on `field`."""
+    try:
+        action()
+    except DomainError as error:
+        refused(form, field, error)
+        return False
+    return True
+
+
+def webhook_choices() -> list[tuple[str, str]]:
+    hooks = db.session.scalars(select(Webhook).order_by(Webhook.name))
+    return [("", "— none —")] + [(str(h.id), h.name) for h in hooks]
+
+
+@bp.route("/routing")
+def routing_rules():
+    return render_template("admin/routing.html", rules=routing.ordered_rules(active_only=False),
+                           move_form=MoveForm())
+
+
+def fill_rule_choices(form: RuleForm) -> None:
+    projects = db.session.scalars(select(Project).order_by(Project.name))
+    form.project.choices = [("", "any")] + [(str(p.id), p.name) for p in projects]
+    form.team.choices = team_choices(all_teams())
+    users = db.session.scalars(select(User).where(User.active).order_by(User.email))
+    form.assignee.choices = [("", "— none —")] + [(str(u.id), u.display_name) for u in users]
+
+
+def load_rule(form: RuleForm, rule: RoutingRule) -> None:
+    for name in RuleForm.CONDITIONS:
+        getattr(form, name).data = str(rule.conditions.get("project_id" if name == "project" else name, ""))
+    form.team.data, form.strategy.data = str(rule.team_id), rule.strategy.value
+    form.assignee.data = str(rule.assignee_id or "")
+
+
+@bp.route("/routing/new", methods=["GET", "POST"])
+@bp.route("/routing/<int:rule_id>", methods=["GET", "POST"])
+def routing_rule(rule_id: int | None = None):
+    rule = get_or_404(RoutingRule, rule_id) if rule_id else None
+    form = RuleForm(obj=rule)
+    fill_rule_choices(form)
+    if rule and not form.is_submitted():
+        load_rule(form, rule)
+    if form.validate_on_submit() and accepted(form, "name", lambda: routing.save_rule(
+            rule, name=form.name.data, conditions=form.conditions(), team_id=int(form.team.data),
+            assignee_id=int(form.assignee.data) if form.assignee.data else None,
+            strategy=Strategy(form.strategy.data), active=form.active.data)):
+        return saved(f"Rule {form.name.data} saved.", "admin.routing_rules")
+    return form_page(form, f"Routing rule {rule.name}" if rule else "New routing rule", "admin.routing_rules")
+
+
+@bp.route("/routing/<int:rule_id>/move", methods=["POST"])
+def move_rule(rule_id: int):
+    rule, form = get_or_404(RoutingRule, rule_id), MoveForm()
+    if not form.validate_on_submit():
+        return render_template("admin/routing.html", rules=routing.ordered_rules(active_only=False),
+                               move_form=form), 422
+    routing.move_rule(rule, -1 if form.direction.data == "up" else 1)
+    return saved(f"Rule {rule.name} moved {form.direction.data}.", "admin.routing_rules")
+
+
+def sla_page(tier_forms: dict | None = None, status: int = 200):
+    found = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.priority)).all()
+    hooks, forms = webhook_choices(), tier_forms or {}
+    for policy in found:
+        forms.setdefault(policy.id, TierForm(formdata=None)).webhook.choices = hooks
+    return render_template("admin/sla.html", policies=found, tier_forms=forms, teams=all_teams(),
+                           action_form=ActionForm()), status
+
+
+@bp.route("/sla")
+def sla_policies():
+    return sla_page()
+
+
+@bp.route("/sla/new", methods=["GET", "POST"])
+@bp.route("/sla/<int:policy_id>", methods=["GET", "POST"])
+def sla_policy(policy_id: int | None = None):
+    policy = get_or_404(SlaPolicy, policy_id) if policy_id else None
+    form = PolicyForm(obj=policy)
+    if form.validate_on_submit() and accepted(form, "priority", lambda: policies.save_policy(
+            policy, priority=form.priority.data, business_hours=form.business_hours.data,
+            first_response_minutes=form.first_response_minutes.data,
+            resolution_minutes=form.resolution_minutes.data)):
+        return saved(f"Policy for {form.priority.data} saved.", "admin.sla_policies")
+    return form_page(form, f"SLA policy {policy.priority}" if policy else "New SLA policy", "admin.sla_policies")
+
+
+@bp.route("/sla/<int:policy_id>/tiers", methods=["POST"])
+def add_tier(policy_id: int):
+    policy = get_or_404(SlaPolicy, policy_id)
+    form = TierForm()
+    form.webhook.choices = webhook_choices()
+    if form.validate_on_submit() and accepted(form, "channel", lambda: policies.add_tier(
+            policy, deadline=Deadline(form.deadline.data), target=EscalationTarget(form.target.data),
+            threshold_percent=form.threshold_percent.data, channel=DeliveryChannel(form.channel.data),
+            webhook_id=int(form.webhook.data) if form.webhook.data else None)):
+        return saved(f"Tier added to {policy.priority}.", "admin.sla_policies")
+    return sla_page({policy_id: form}, 422)
+
+
+@bp.route("/sla/tiers/<int:tier_id>/delete", methods=["POST"])
+def delete_tier(tier_id: int):
+    tier = get_or_404(EscalationTier, tier_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db.session.delete(tier)
+    return saved("Tier removed.", "admin.sla_policies")
+
+
+def team_page(team: Team, form: CalendarForm, role_form: MemberRoleForm | None = None, status: int = 200):
+    return render_template("admin/team.html", team=team, form=form, role_form=role_form or MemberRoleForm(),
+                           roles=[r.value for r in TeamRole]), status
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+def team_settings(team_id: int):
+    """A team's business hours (for SLA clocks) and who is its lead and manager."""
+    team = get_or_404(Team, team_id)
+    form = CalendarForm(data={**team.calendar, "days": ",".join(map(str, team.calendar.get("days", []))),
+                              "holidays": "\n".join(team.calendar.get("holidays", []))})
+    if form.validate_on_submit() and accepted(form, "timezone", lambda: policies.set_calendar(
+            team, timezone=form.timezone.data or "", days=form.days.data or "", start=form.start.data or "",
+            end=form.end.data or "", holidays=form.holidays.data or "")):
+        return saved(f"Business hours of {team.name} saved.", "admin.sla_policies")
+    return team_page(team, form, status=422 if form.errors else 200)
+
+
+@bp.route("/teams/<int:team_id>/roles", methods=["POST"])
+def team_role(team_id: int):
+    team, form = get_or_404(Team, team_id), MemberRoleForm()
+    if form.validate_on_submit() and accepted(form, "role", lambda: policies.set_member_role(
+            team, form.user_id.data, TeamRole(form.role.data))):
+        return saved("Role saved.", "admin.team_settings", team_id=team.id)
+    return team_page(team, CalendarForm(formdata=None), form, 422)
+
+
+@bp.route("/webhooks")
+def webhooks():
+    found = db.session.scalars(select(Webhook).order_by(Webhook.name)).all()
+    return render_template("admin/webhooks.html", webhooks=found)
+
+
+@bp.route("/webhooks/new", methods=["GET", "POST"])
+@bp.route("/webhooks/<int:webhook_id>", methods=["GET", "POST"])
+def webhook(webhook_id: int | None = None):
+    existing = get_or_404(Webhook, webhook_id) if webhook_id else None
+    form = WebhookForm(obj=existing)
+    if form.validate_on_submit() and accepted(form, "url", lambda: policies.save_webhook(
+            existing, name=form.name.data, url=form.url.data, preset=form.preset.data, active=form.active.data)):
+        return saved(f"Webhook {form.name.data} saved.", "admin.webhooks")
+    return form_page(form, f"Webhook {existing.name}" if existing else "New webhook", "admin.webhooks")
+
+
+@bp.route("/outbox")
+def outbox():
+    status = request.args.get("status", "")
+    query = select(Notification).order_by(Notification.id.desc()).limit(OUTBOX_PAGE)
+    if status in {s.value for s in DeliveryStatus}:
+        query = query.where(Notification.status == DeliveryStatus(status))
+    return render_template("admin/outbox.html", notes=db.session.scalars(query).all(), status=status,
+                           statuses=list(DeliveryStatus), action_form=ActionForm())
+
+
+@bp.route("/outbox/<int:note_id>/retry", methods=["POST"])
+def retry_notification(note_id: int):
+    note = get_or_404(Notification, note_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    notify.retry(note)
+    return saved(f"Notification {note.id} will be tried again at the next pass.", "admin.outbox")

@@ -1,0 +1,91 @@
+"""Forms of the workflow admin pages: routing rules, SLA policies and tiers, webhooks, calendars."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+
+from triage.models import Channel, Deadline, DeliveryChannel, EscalationTarget, Kind, Strategy, TeamRole
+from triage.services.notify import PRESETS
+from triage.services.routing import PRIORITIES
+
+
+def choices(values, blank: str | None = None) -> list[SelectChoice]:
+    found = [SelectChoice("", blank)] if blank is not None else []
+    return found + [SelectChoice(v, v.replace("_", " ")) for v in values]
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: for buttons that retry, delete or move a row."""
+
+
+class MoveForm(FlaskForm):
+    direction = SelectField("Direction", choices=choices(["up", "down"]), validators=[DataRequired()])
+
+
+class RuleForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    project = SelectField("Project is", validators=[Optional()])
+    channel = SelectField("Channel is", choices=choices([c.value for c in Channel], "any"), validators=[Optional()])
+    kind = SelectField("Kind is", choices=choices([k.value for k in Kind], "any"), validators=[Optional()])
+    category = StringField("Category is (e.g. bug, feature, question)", validators=[Optional(), Length(max=20)])
+    priority = SelectField("Priority is", choices=choices(PRIORITIES, "any"), validators=[Optional()])
+    tag = StringField("Has tag", validators=[Optional(), Length(max=50)])
+    keyword = StringField("Title or text contains (any case)", validators=[Optional(), Length(max=200)])
+    pattern = StringField("Title or text matches the regular expression (any case)",
+                          validators=[Optional(), Length(max=300)])
+    team = SelectField("Send to team", validators=[DataRequired()])
+    strategy = SelectField("Assign", choices=[SelectChoice(s.value, label) for s, label in (
+        (Strategy.NONE, "nobody (the team's queue)"), (Strategy.FIXED, "a fixed person"),
+        (Strategy.ROUND_ROBIN, "round robin in the team"), (Strategy.LEAST_LOADED, "fewest open items"))],
+        validators=[DataRequired()])
+    assignee = SelectField("Fixed person", validators=[Optional()])
+    active = BooleanField("Active", default=True)
+    submit = SubmitField("Save rule")
+
+    CONDITIONS = ("project", "channel", "kind", "category", "priority", "tag", "keyword", "pattern")
+
+    def conditions(self) -> dict:
+        found = {name: getattr(self, name).data for name in self.CONDITIONS}
+        found["project_id"] = int(found.pop("project")) if found["project"] else None
+        return found
+
+
+class PolicyForm(FlaskForm):
+    priority = SelectField("Priority", choices=choices(PRIORITIES), validators=[DataRequired()])
+    first_response_minutes = IntegerField("First response within (minutes)",
+                                          validators=[DataRequired(), NumberRange(min=1, max=10**6)])
+    resolution_minutes = IntegerField("Resolution within (minutes)",
+                                      validators=[DataRequired(), NumberRange(min=1, max=10**6)])
+    business_hours = BooleanField("Count in the team's business hours")
+    submit = SubmitField("Save policy")
+
+
+class TierForm(FlaskForm):
+    deadline = SelectField("Deadline", choices=choices([d.value for d in Deadline]), validators=[DataRequired()])
+    threshold_percent = IntegerField("At % of the target", validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    target = SelectField("Notify", choices=choices([t.value for t in EscalationTarget]), validators=[DataRequired()])
+    channel = SelectField("By", choices=choices([c.value for c in DeliveryChannel]), validators=[DataRequired()])
+    webhook = SelectField("Webhook (for the webhook channel)", validators=[Optional()])
+
+
+class WebhookForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    url = StringField("URL", validators=[DataRequired(), URL(require_tld=False), Length(max=500)])
+    preset = SelectField("Format", choices=choices(PRESETS), validators=[DataRequired()])
+    active = BooleanField("Active", default=True)
+    submit = SubmitField("Save webhook")
+
+
+class CalendarForm(FlaskForm):
+    timezone = StringField("Time zone (e.g. Europe/Berlin; empty: around the clock)",
+                           validators=[Optional(), Length(max=60)])
+    days = StringField("Working days (0 = Monday), e.g. 0,1,2,3,4", validators=[Optional(), Length(max=20)])
+    start = StringField("From (HH:MM)", validators=[Optional(), Length(max=5)])
+    end = StringField("To (HH:MM)", validators=[Optional(), Length(max=5)])
+    holidays = TextAreaField("Holidays (YYYY-MM-DD, one per line)", validators=[Optional(), Length(max=4000)])
+    submit = SubmitField("Save business hours")
+
+
+class MemberRoleForm(FlaskForm):
+    user_id = IntegerField("User", validators=[DataRequired()])
+    role = SelectField("Role in the team", choices=choices([r.value for r in TeamRole]), validators=[DataRequired()])

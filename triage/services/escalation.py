@@ -1,0 +1,177 @@
+"""Escalation: as a deadline's time runs out, the tiers of the item's SLA policy fire.
+
+A tier fires at `threshold_percent` of the deadline's target (75: remind the assignee,
+100: tell the team lead, 150: tell the manager...). Each firing writes its notifications
+to the outbox under keys `esc:{item}:{deadline}:{due}:{tier}:{recipient}`, so a tier fires
+once per item and deadline: across restarts (the rows stay), and when two passes run at
+once (the item row is locked with SKIP LOCKED on PostgreSQL, the database's write lock is
+taken on SQLite, and the unique key refuses whatever slips through).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from triage.extensions import db
+from triage.models import (
+    Deadline,
+    DeliveryChannel,
+    EscalationTarget,
+    EscalationTier,
+    Event,
+    Feedback,
+    Notification,
+    SlaPolicy,
+    Status,
+    TeamRole,
+    utcnow,
+)
+from triage.services import locks, notify, sla
+
+RUNNING = [s for s in Status if s.is_open and s != Status.WAITING]
+
+
+@dataclass
+class SweepSummary:
+    checked: int = 0
+    fired: int = 0
+    skipped: int = 0  # handled meanwhile by a concurrent pass
+    delivery: notify.DeliverySummary = field(default_factory=notify.DeliverySummary)
+
+    def __str__(self) -> str:
+        d = self.delivery
+        return (f"checked {self.checked} items, fired {self.fired} escalation tiers, "
+                f"skipped {self.skipped}; delivered {d.sent}, failed {d.failed}, dead {d.dead}")
+
+
+def running_deadlines(item: Feedback) -> list[tuple[Deadline, datetime]]:
+    """First response until answered, resolution until resolved; none while paused."""
+    if item.sla_paused_at is not None or item.status not in RUNNING:
+        return []
+    found = []
+    if item.first_response_due and item.first_responded_at is None:
+        found.append((Deadline.FIRST_RESPONSE, item.first_response_due))
+    if item.resolution_due:
+        found.append((Deadline.RESOLUTION, item.resolution_due))
+    return found
+
+
+def elapsed_percent(due: datetime, target_minutes: int, now: datetime, calendar: sla.Calendar | None) -> float:
+    """How much of the target has passed at `now`, in percent (over 100 once breached)."""
+    remaining = sla.minutes_between(now, due, calendar)
+    return 100 * (target_minutes - remaining) / max(target_minutes, 1)
+
+
+def dedupe_base(item: Feedback, tier: EscalationTier, due: datetime) -> str:
+    stamp = due.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return f"esc:{item.id}:{tier.deadline.value}:{stamp}:{tier.id}"
+
+
+def already_fired(base: str) -> bool:
+    query = select(Notification.id).where(Notification.dedupe_key.startswith(base + ":", autoescape=True))
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def pending_tiers(item: Feedback, now: datetime) -> list[tuple[EscalationTier, datetime]]:
+    """The tiers whose threshold has passed for a running deadline and that have not fired."""
+    policy = sla.policy_for(item.priority)
+    if policy is None:
+        return []
+    calendar, found = sla.calendar_for(item, policy), []
+    for deadline, due in running_deadlines(item):
+        target = policy.first_response_minutes if deadline == Deadline.FIRST_RESPONSE else policy.resolution_minutes
+        share = elapsed_percent(due, target, now, calendar)
+        found += [(tier, due) for tier in policy.tiers
+                  if tier.deadline == deadline and share >= tier.threshold_percent
+                  and not already_fired(dedupe_base(item, tier, due))]
+    return found
+
+
+def targets(item: Feedback, tier: EscalationTier) -> list[tuple[str, str, object]]:
+    """(key suffix, recipient, webhook) per notification: the tier's webhook, or the emails of
+    the assignee (the team leads when unassigned), the team leads or the team managers."""
+    if tier.channel == DeliveryChannel.WEBHOOK:
+        hook = tier.webhook
+        return [("wh", hook.url, hook)] if hook and hook.active else []
+    if tier.target == EscalationTarget.ASSIGNEE and item.assignee and item.assignee.active:
+        people = [item.assignee]
+    else:
+        role = TeamRole.MANAGER if tier.target == EscalationTarget.MANAGER else TeamRole.LEAD
+        people = [u for u in item.team.members_with(role) if u.active] if item.team else []
+    return [(f"u{u.id}", u.email, None) for u in people]
+
+
+def message(item: Feedback, tier: EscalationTier, due: datetime) -> tuple[str, str]:
+    what = tier.deadline.value.replace("_", " ")
+    subject = f"[{item.priority}] #{item.id} {item.title}: {tier.threshold_percent}% of the {what} target"
+    text = (f"#{item.id} {item.title}\nPriority {item.priority}, status {item.status.label}, "
+            f"{what} due {due.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC.\n"
+            f"Open it: {notify.absolute_url('board.item', item_id=item.id)}\n")
+    return subject, text
+
+
+def escalate(item: Feedback, tier: EscalationTier, due: datetime) -> bool:
+    """Queue the tier's notifications for this item and deadline, record Event("escalated")
+    and raise the item's escalation level (flushes). False when it already fired or nobody
+    can be told (it is tried again at the next pass)."""
+    base = dedupe_base(item, tier, due)
+    found = targets(item, tier)
+    if already_fired(base) or not found:
+        return False
+    subject, text = message(item, tier, due)
+    for suffix, recipient, webhook in found:
+        notify.enqueue(dedupe_key=f"{base}:{suffix}", channel=tier.channel, recipient=recipient,
+                       subject=subject, text=text, feedback=item, webhook=webhook,
+                       data={"event": "escalated", "item_id": item.id, "tier_id": tier.id})
+    rank = [t.id for t in tier.policy.tiers if t.deadline == tier.deadline].index(tier.id) + 1
+    item.escalation_level = max(item.escalation_level, rank)
+    db.session.add(Event(feedback=item, kind="escalated", data={
+        "tier_id": tier.id, "deadline": tier.deadline.value, "threshold": tier.threshold_percent,
+        "target": tier.target.value, "channel": tier.channel.value,
+        "recipients": [r for _, r, _ in found], "due": due.isoformat()}))
+    db.session.flush()
+    return True
+
+
+def candidate_ids(now: datetime) -> list[int]:
+    """Running items with a due time and a policy that has tiers (read-only pre-selection)."""
+    with_tiers = select(SlaPolicy.priority).where(SlaPolicy.tiers.any())
+    query = select(Feedback.id).where(
+        Feedback.status.in_(RUNNING), Feedback.sla_paused_at.is_(None), Feedback.priority.in_(with_tiers),
+        or_(and_(Feedback.first_response_due.is_not(None), Feedback.first_responded_at.is_(None)),
+            Feedback.resolution_due.is_not(None)))
+    return list(db.session.scalars(query.order_by(Feedback.id)))
+
+
+def sweep_item(item_id: int, now: datetime) -> int:
+    """Fire the item's due tiers under a lock (commits); 0 when another pass holds the item."""
+    item = db.session.get(Feedback, item_id)
+    if item is None or not pending_tiers(item, now):
+        return 0  # the common case: nothing to do, no write lock taken
+    db.session.commit()  # end the read; the locked read below sees the latest state
+    locks.begin_write()
+    item = db.session.scalar(locks.skip_locked(select(Feedback).where(Feedback.id == item_id), Feedback))
+    fired = sum(escalate(item, tier, due) for tier, due in pending_tiers(item, now)) if item else 0
+    db.session.commit()
+    return fired
+
+
+def sweep(now: datetime | None = None, deliver: bool = True) -> SweepSummary:
+    """One pass (a job: it commits per item): fire every tier whose threshold has passed,
+    then deliver the pending notifications. Safe to run in several processes at once."""
+    now = now or utcnow()
+    summary = SweepSummary()
+    db.session.commit()
+    for item_id in candidate_ids(now):
+        summary.checked += 1
+        try:
+            summary.fired += sweep_item(item_id, now)
+        except IntegrityError:  # a concurrent pass wrote the same dedupe key first
+            db.session.rollback()
+            summary.skipped += 1
+    if deliver:
+        summary.delivery = notify.deliver_pending(max(now, utcnow()))  # rows written just now are due
+    return summary

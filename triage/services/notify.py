@@ -1,0 +1,209 @@
+"""The notification outbox: rows written with their cause, delivered later, never sent twice.
+
+`enqueue` adds a Notification to the caller's transaction. `deliver_pending` (run by the
+sweep and the worker) claims due rows in a committed step of its own (attempts + 1 and a
+lease in next_attempt_at), then sends each and records the outcome. A worker killed after
+its claim leaves the row to be retried once the lease ends; a row is never claimed by two.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import requests
+from flask import current_app
+from sqlalchemy import select, update
+
+from triage.extensions import db
+from triage.models import DeliveryChannel, DeliveryStatus, Event, Feedback, Notification, Webhook, utcnow
+from triage.services import locks
+
+log = logging.getLogger(__name__)
+PRESETS = ("generic", "slack", "teams")
+MAX_BACKOFF_SECONDS = 6 * 3600
+
+
+@dataclass
+class DeliverySummary:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+def setting(name: str, default):
+    value = current_app.config.get(name)
+    return default if value is None else value
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An address for emails and webhooks, built on PUBLIC_BASE_URL (no request needed)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return setting("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/") + path
+
+
+def enqueue(*, dedupe_key: str, channel: DeliveryChannel, recipient: str, subject: str, text: str,
+            feedback: Feedback | None = None, webhook: Webhook | None = None,
+            data: dict | None = None) -> Notification | None:
+    """Add a notification to the caller's transaction; None when its dedupe key is already
+    taken (the unique key also stops a concurrent writer: its commit fails instead)."""
+    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+        return None
+    note = Notification(dedupe_key=dedupe_key, channel=channel, recipient=recipient,
+                        subject=" ".join(subject.split())[:200],  # one header line, whatever the title held
+                        payload={"text": text, **(data or {})},
+                        feedback_id=feedback.id if feedback else None,
+                        webhook_id=webhook.id if webhook else None)
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def notify_submitter_of_reply(item: Feedback, comment_id: int, body: str) -> Notification | None:
+    """Queue an email with the reply and the status link to the item's submitter, if any."""
+    if not item.submitter_email:
+        return None
+    link = absolute_url("intake.status", token=item.status_token)
+    text = f"{body}\n\nFollow your request here: {link}\n"
+    return enqueue(dedupe_key=f"reply:{comment_id}", channel=DeliveryChannel.EMAIL,
+                   recipient=item.submitter_email, subject=f"Re: {item.title}", text=text,
+                   feedback=item, data={"event": "replied", "status_url": link})
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Wait before try number attempts + 1: NOTIFY_BACKOFF_SECONDS doubled per failed try."""
+    base = int(setting("NOTIFY_BACKOFF_SECONDS", 30))
+    return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+def claim(now: datetime, limit: int) -> list[int]:
+    """Take due pending rows for this worker and commit: each gets attempts + 1 and a lease
+    (next_attempt_at in the future). The compare-and-set on attempts makes a row go to one
+    worker only, even where rows cannot be locked."""
+    db.session.commit()
+    locks.begin_write()
+    query = (select(Notification.id, Notification.attempts)
+             .where(Notification.status == DeliveryStatus.PENDING, Notification.next_attempt_at <= now)
+             .order_by(Notification.next_attempt_at, Notification.id).limit(limit))
+    claimed = []
+    for note_id, attempts in db.session.execute(locks.skip_locked(query)).all():
+        result = db.session.execute(
+            update(Notification)
+            .where(Notification.id == note_id, Notification.attempts == attempts,
+                   Notification.status == DeliveryStatus.PENDING)
+            .values(attempts=attempts + 1, next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts + 1)))
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            claimed.append(note_id)
+    db.session.commit()
+    return claimed
+
+
+def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliverySummary:
+    """Send due notifications (a job: commits after the claim and after each send)."""
+    now = now or utcnow()
+    summary = DeliverySummary()
+    for note_id in claim(now, limit):
+        status = deliver_one(note_id)
+        if status == DeliveryStatus.SENT:
+            summary.sent += 1
+        elif status == DeliveryStatus.DEAD:
+            summary.dead += 1
+        else:
+            summary.failed += 1
+    return summary
+
+
+def deliver_one(note_id: int) -> DeliveryStatus:
+    """Send one claimed notification and commit its outcome: sent, retry later, or dead."""
+    note = db.session.get(Notification, note_id)
+    if note is None:  # deleted since the claim
+        return DeliveryStatus.DEAD
+    try:
+        send(note)
+    except Exception as error:  # any failure of one row must not stop the pass
+        log.warning("notification %s failed: %s", note.id, error)
+        note.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if note.attempts >= int(setting("NOTIFY_MAX_ATTEMPTS", 5)):
+            note.status = DeliveryStatus.DEAD
+    else:
+        note.status, note.sent_at, note.last_error = DeliveryStatus.SENT, utcnow(), None
+        if note.feedback_id:
+            db.session.add(Event(feedback_id=note.feedback_id, kind="notified",
+                                 data={"channel": note.channel.value, "recipient": note.recipient,
+                                       "subject": note.subject}))
+    db.session.commit()
+    return note.status
+
+
+def send(note: Notification) -> None:
+    if note.channel == DeliveryChannel.EMAIL:
+        send_email(note.recipient, note.subject, note.payload.get("text", ""))
+    else:
+        send_webhook(note)
+
+
+def send_email(recipient: str, subject: str, text: str) -> None:
+    """Hand one message to the SMTP server of the configuration (STARTTLS when offered and
+    a login is configured); raises on any refusal."""
+    host = current_app.config.get("SMTP_HOST")
+    if not host:
+        raise RuntimeError("SMTP_HOST is not set")
+    message = EmailMessage()
+    message["From"] = setting("MAIL_FROM", "triage@localhost")
+    message["To"] = recipient
+    message["Subject"] = subject
+    message.set_content(text)
+    port, timeout = int(setting("SMTP_PORT", 25)), float(setting("SMTP_TIMEOUT", 10))
+    with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+        if current_app.config.get("SMTP_USER"):
+            smtp.ehlo()
+            if smtp.has_extn("starttls"):
+                smtp.starttls()
+            smtp.login(current_app.config["SMTP_USER"], current_app.config.get("SMTP_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+def webhook_body(preset: str, subject: str, payload: dict) -> dict:
+    """The JSON a receiver expects: Slack and Teams incoming webhooks read `text`."""
+    text = payload.get("text", "")
+    if preset == "slack":
+        return {"text": f"*{subject}*\n{text}"}
+    if preset == "teams":
+        return {"@type": "MessageCard", "@context": "https://schema.org/extensions",
+                "summary": subject, "title": subject, "text": text}
+    return {"subject": subject, **payload}
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The X-Triage-Signature value: HMAC-SHA256 of the exact body with the webhook's secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def send_webhook(note: Notification) -> None:
+    """POST the signed JSON body; any answer but 2xx, or no answer in time, is a failure."""
+    webhook = note.webhook
+    if webhook is None or not webhook.active:
+        raise RuntimeError("the webhook was removed or deactivated")
+    body = json.dumps(webhook_body(webhook.preset, note.subject, note.payload), sort_keys=True).encode()
+    response = requests.post(
+        webhook.url, data=body, timeout=float(setting("NOTIFY_TIMEOUT", 10)), allow_redirects=False,
+        headers={"Content-Type": "application/json", "X-Triage-Signature": sign(webhook.secret, body),
+                 "X-Triage-Delivery": note.dedupe_key})
+    if not 200 <= response.status_code < 300:
+        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+
+
+def retry(note: Notification) -> None:
+    """Give a failed or dead notification one more try at the next pass."""
+    if note.status == DeliveryStatus.SENT:
+        return
+    note.status, note.next_attempt_at = DeliveryStatus.PENDING, utcnow()
+    if note.attempts >= int(setting("NOTIFY_MAX_ATTEMPTS", 5)):
+        note.attempts = int(setting("NOTIFY_MAX_ATTEMPTS", 5)) - 1
+    db.session.flush()

@@ -1,0 +1,202 @@
+"""Routing: the first matching active rule sends an item to a team, and maybe to a person.
+
+Rules are kept in order (position); each has conditions (all must hold) and an action:
+a team plus a strategy inside it: nobody in particular, a fixed assignee, round robin
+(the rotation persists in Team.last_assigned_user_id) or the member with the fewest open
+items. Items no rule matches go to their project's default team. Applied on intake and
+on reclassification; every application is an Event("routed") naming the rule.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+
+from triage.extensions import db
+from triage.models import Channel, Event, Feedback, Kind, RoutingRule, Status, Strategy, Team, TeamRole, User
+from triage.services import DomainError, locks
+
+CONDITION_KEYS = ("project_id", "channel", "kind", "category", "priority", "tag", "keyword", "pattern")
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+OPEN = [s for s in Status if s.is_open]
+
+
+@lru_cache(maxsize=512)
+def compiled(pattern: str) -> re.Pattern:
+    """Patterns match case-insensitively anywhere in the title and body."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def matches(conditions: dict[str, Any], item: Feedback) -> bool:
+    """True when every condition the rule sets holds for the item (no conditions: always)."""
+    text = f"{item.title}\n{item.body or ''}"
+    checks = {
+        "project_id": lambda v: item.project_id == int(v),
+        "channel": lambda v: item.channel.value == v,
+        "kind": lambda v: item.kind.value == v,
+        "category": lambda v: item.category == v,
+        "priority": lambda v: item.priority == v,
+        "tag": lambda v: v.lower() in {t.lower() for t in item.tags or []},
+        "keyword": lambda v: v.lower() in text.lower(),
+        "pattern": lambda v: compiled(v).search(text) is not None,
+    }
+    return all(checks[key](value) for key, value in conditions.items() if key in checks and value not in (None, ""))
+
+
+def all_teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def ordered_rules(active_only: bool = True) -> list[RoutingRule]:
+    query = select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+    return list(db.session.scalars(query.where(RoutingRule.active) if active_only else query))
+
+
+def assigned_by_hand(item: Feedback) -> bool:
+    """A person's assignment wins over the rules (a reclassification does not undo it)."""
+    query = select(Event.id).where(Event.feedback_id == item.id, Event.kind == "assigned", Event.actor_id.is_not(None))
+    return item.id is not None and db.session.scalar(query.limit(1)) is not None
+
+
+def route(item: Feedback, actor: User | None = None) -> RoutingRule | None:
+    """Give the item the team and assignee of the first matching active rule, or its project's
+    default team (flushes); returns the rule. Items assigned by hand are left alone."""
+    if assigned_by_hand(item):
+        return None
+    rule = next((r for r in ordered_rules() if matches(r.conditions, item)), None)
+    team = rule.team if rule else item.project.default_team
+    if team is None:
+        return None
+    item.team, item.assignee = team, pick_assignee(rule, team)
+    db.session.add(Event(feedback=item, actor=actor, kind="routed", data={
+        "rule_id": rule.id if rule else None, "rule": rule.name if rule else "project default team",
+        "team": team.name, "assignee": item.assignee.email if item.assignee else None}))
+    db.session.flush()
+    return rule
+
+
+def candidates(team: Team) -> list[User]:
+    """Who can take items: the team's active members and leads (managers only escalate)."""
+    people = [m.user for m in team.memberships if m.role != TeamRole.MANAGER and m.user.active]
+    return sorted(people, key=lambda u: u.id)
+
+
+def pick_assignee(rule: RoutingRule | None, team: Team) -> User | None:
+    strategy = rule.strategy if rule else Strategy.NONE
+    if strategy == Strategy.FIXED:
+        return rule.assignee
+    if strategy == Strategy.ROUND_ROBIN:
+        return round_robin(team)
+    if strategy == Strategy.LEAST_LOADED:
+        return least_loaded(team)
+    return None
+
+
+def round_robin(team: Team) -> User | None:
+    """The member after the team's last pick (by user id, wrapping around); remembers the pick.
+    The team row is locked on PostgreSQL so two intakes at once do not pick the same person."""
+    people = candidates(team)
+    if not people:
+        return None
+    if not locks.is_sqlite():  # SQLite already serialises writers
+        # FOR NO KEY UPDATE, not FOR UPDATE: the item's own INSERT already holds a KEY SHARE lock
+        # on this team row (its foreign key), and FOR UPDATE would deadlock two such intakes.
+        # The row must be fetched: only then does populate_existing refresh last_assigned_user_id
+        # with what the transaction that held the lock committed.
+        team = db.session.execute(select(Team).where(Team.id == team.id).with_for_update(key_share=True)
+                                  .execution_options(populate_existing=True)).scalar_one()
+    last = team.last_assigned_user_id or 0
+    pick = next((u for u in people if u.id > last), people[0])
+    team.last_assigned_user_id = pick.id
+    return pick
+
+
+def least_loaded(team: Team) -> User | None:
+    """The member with the fewest open items assigned (ties: lowest user id)."""
+    people = candidates(team)
+    counts = dict(db.session.execute(
+        select(Feedback.assignee_id, func.count()).where(
+            Feedback.assignee_id.in_([u.id for u in people]), Feedback.status.in_(OPEN))
+        .group_by(Feedback.assignee_id)).all())
+    return min(people, key=lambda u: (counts.get(u.id, 0), u.id), default=None)
+
+
+def clean_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty conditions; refuse unknown keys, values and invalid regular expressions."""
+    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in conditions.items() if v not in (None, "")}
+    if unknown := set(cleaned) - set(CONDITION_KEYS):
+        raise DomainError(f"Unknown conditions: {', '.join(sorted(unknown))}.")
+    allowed = {"channel": {c.value for c in Channel}, "kind": {k.value for k in Kind}, "priority": set(PRIORITIES)}
+    for key, values in allowed.items():
+        if key in cleaned and cleaned[key] not in values:
+            raise DomainError(f"{cleaned[key]!r} is not a valid {key}.")
+    if "pattern" in cleaned:
+        try:
+            compiled(cleaned["pattern"])
+        except re.error as error:
+            raise DomainError(f"The pattern is not a valid regular expression: {error}.") from error
+    return cleaned
+
+
+def validate_rule(*, name: str, conditions: dict[str, Any], team_id: int | None, assignee_id: int | None,
+                  strategy: Strategy) -> tuple[dict[str, Any], Team, User | None]:
+    """Check a rule before saving: a name, valid conditions, a known team, and an assignee
+    only with the fixed strategy and only from that team. Raises DomainError."""
+    if not name.strip():
+        raise DomainError("A rule needs a name.")
+    cleaned = clean_conditions(conditions)
+    team = db.session.get(Team, team_id) if team_id else None
+    if team is None:
+        raise DomainError("Choose a team that exists.")
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
+    if strategy == Strategy.FIXED and assignee is None:
+        raise DomainError("The fixed strategy needs an assignee.")
+    if assignee is not None and strategy != Strategy.FIXED:
+        raise DomainError("Name an assignee only with the fixed strategy.")
+    if assignee is not None and assignee not in [m.user for m in team.memberships]:
+        raise DomainError(f"{assignee.display_name} is not a member of team {team.name}.")
+    return cleaned, team, assignee
+
+
+def save_rule(rule: RoutingRule | None, *, name: str, conditions: dict[str, Any], team_id: int | None,
+              assignee_id: int | None, strategy: Strategy, active: bool = True) -> RoutingRule:
+    """Create (at the end of the list) or update a rule after validate_rule (flushes)."""
+    cleaned, team, assignee = validate_rule(name=name, conditions=conditions, team_id=team_id,
+                                            assignee_id=assignee_id, strategy=strategy)
+    if rule is None:
+        last = db.session.scalar(select(func.max(RoutingRule.position)))
+        rule = RoutingRule(position=(last if last is not None else -1) + 1)
+        db.session.add(rule)
+    rule.name, rule.conditions, rule.team, rule.assignee = name.strip(), cleaned, team, assignee
+    rule.strategy, rule.active = strategy, active
+    db.session.flush()
+    return rule
+
+
+def move_rule(rule: RoutingRule, offset: int) -> None:
+    """Move a rule one place up (-1) or down (+1) in the order (flushes)."""
+    rules = ordered_rules(active_only=False)
+    index = rules.index(rule)
+    target = min(max(index + offset, 0), len(rules) - 1)
+    rules.insert(target, rules.pop(index))
+    for position, each in enumerate(rules):
+        each.position = position
+    db.session.flush()
+
+
+def assign(item: Feedback, team: Team | None, user: User | None, actor: User | None) -> bool:
+    """Give the item to a team and/or a person of that team, recorded as Event("assigned")
+    (flushes); False when nothing changes. A person outside the team is refused."""
+    if user is not None and team is None:
+        team = user.teams[0] if user.teams else item.team
+    if user is not None and (team is None or user not in [m.user for m in team.memberships]):
+        raise DomainError(f"{user.display_name} is not a member of team {team.name if team else '(none)'}.")
+    if (item.team, item.assignee) == (team, user):
+        return False
+    item.team, item.assignee = team, user
+    db.session.add(Event(feedback=item, actor=actor, kind="assigned", data={
+        "team": team.name if team else None, "assignee": user.email if user else None}))
+    db.session.flush()
+    return True

@@ -1,0 +1,188 @@
+"""SLA due times: targets per priority, optionally counted in a team's business hours.
+
+Due times are absolute timestamps on the item, counted from its creation. While the item
+waits on the submitter the clocks stop: `sla_paused_at` marks the pause, and leaving
+"waiting" shifts the open due times by the paused (business) time, recorded in an
+Event("sla_resumed") so a later recomputation (priority change) keeps the shift.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from triage.extensions import db
+from triage.models import Event, Feedback, SlaPolicy, Status, utcnow
+from triage.services import DomainError
+
+log = logging.getLogger(__name__)
+MAX_DAYS = 3660  # a calendar that never works would otherwise loop forever
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working time: local hours on some weekdays (0 = Monday) in a zone, minus holidays."""
+
+    zone: ZoneInfo
+    days: frozenset[int]
+    start: time
+    end: time
+    holidays: frozenset[date] = frozenset()
+
+
+def parse_calendar(raw: dict | None) -> Calendar | None:
+    """Read a Team.calendar mapping; empty means around the clock (None). Raises DomainError."""
+    if not raw:
+        return None
+    try:
+        calendar = Calendar(
+            zone=ZoneInfo(raw.get("timezone") or "UTC"),
+            days=frozenset(int(d) for d in raw.get("days", [0, 1, 2, 3, 4])),
+            start=time.fromisoformat(raw.get("start", "09:00")),
+            end=time.fromisoformat(raw.get("end", "17:00")),
+            holidays=frozenset(date.fromisoformat(h) for h in raw.get("holidays", [])),
+        )
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
+        raise DomainError(f"The calendar is not valid: {error}") from error
+    if calendar.start >= calendar.end or not calendar.days or not calendar.days <= set(range(7)):
+        raise DomainError("A calendar needs working days (0-6) and a start before its end.")
+    return calendar
+
+
+def working_window(calendar: Calendar, day: date) -> tuple[datetime, datetime] | None:
+    """The working hours of one local day, in UTC; None on days off and holidays."""
+    if day.weekday() not in calendar.days or day in calendar.holidays:
+        return None
+    begin = datetime.combine(day, calendar.start, tzinfo=calendar.zone).astimezone(timezone.utc)
+    end = datetime.combine(day, calendar.end, tzinfo=calendar.zone).astimezone(timezone.utc)
+    return begin, end
+
+
+def add_minutes(start: datetime, minutes: float, calendar: Calendar | None) -> datetime:
+    """The moment `minutes` of working time after `start` (plain time when no calendar)."""
+    if calendar is None:
+        return start + timedelta(minutes=minutes)
+    remaining = timedelta(minutes=minutes)
+    day = start.astimezone(calendar.zone).date()
+    for _ in range(MAX_DAYS):
+        window = working_window(calendar, day)
+        if window and (begin := max(window[0], start)) < window[1]:
+            if remaining <= window[1] - begin:
+                return begin + remaining
+            remaining -= window[1] - begin
+        day += timedelta(days=1)
+    raise DomainError("The calendar has no working time in the next ten years.")
+
+
+def minutes_between(start: datetime, end: datetime, calendar: Calendar | None) -> float:
+    """Working minutes from `start` to `end` (negative when end comes first)."""
+    if end < start:
+        return -minutes_between(end, start, calendar)
+    if calendar is None:
+        return (end - start).total_seconds() / 60
+    total, day = timedelta(), start.astimezone(calendar.zone).date()
+    while day <= end.astimezone(calendar.zone).date():
+        window = working_window(calendar, day)
+        if window and (overlap := min(window[1], end) - max(window[0], start)) > timedelta():
+            total += overlap
+        day += timedelta(days=1)
+    return total.total_seconds() / 60
+
+
+def policy_for(priority: str | None) -> SlaPolicy | None:
+    if priority is None:
+        return None
+    return db.session.scalar(select(SlaPolicy).where(SlaPolicy.priority == priority))
+
+
+def calendar_for(item: Feedback, policy: SlaPolicy) -> Calendar | None:
+    """The team's business hours when the policy counts in them; a broken calendar counts 24x7."""
+    if not policy.business_hours or item.team is None:
+        return None
+    try:
+        return parse_calendar(item.team.calendar)
+    except DomainError:
+        log.warning("team %s has an invalid calendar; counting around the clock", item.team_id)
+        return None
+
+
+def paused_minutes(item: Feedback) -> float:
+    return sum(e.data.get("paused_minutes", 0) for e in item.events if e.kind == "sla_resumed")
+
+
+def apply_sla(item: Feedback) -> None:
+    """Set the due times from the policy of the item's priority, counted from its creation
+    plus the time it already spent waiting; no priority or no policy clears them."""
+    policy = policy_for(item.priority)
+    if policy is None:
+        item.first_response_due = item.resolution_due = None
+        db.session.flush()
+        return
+    calendar, start = calendar_for(item, policy), item.created_at or utcnow()
+    extra = paused_minutes(item)
+    item.first_response_due = add_minutes(start, policy.first_response_minutes + extra, calendar)
+    item.resolution_due = add_minutes(start, policy.resolution_minutes + extra, calendar)
+    db.session.flush()
+
+
+def on_priority_changed(item: Feedback) -> None:
+    """Recompute the due times after the priority changed (classifier or triager)."""
+    apply_sla(item)
+
+
+def on_status_changed(item: Feedback, old: Status, new: Status, now: datetime | None = None) -> None:
+    """Stop the clocks on entering "waiting", resume them on leaving it; stamp resolution."""
+    now = now or utcnow()
+    if new == Status.WAITING and old != Status.WAITING:
+        item.sla_paused_at = item.sla_paused_at or now
+    elif old == Status.WAITING:
+        resume(item, now)
+    if not new.is_open and item.resolved_at is None:
+        item.resolved_at = now
+    elif new.is_open and not old.is_open:
+        item.resolved_at = None  # reopened: the resolution clock runs again
+    db.session.flush()
+
+
+def resume(item: Feedback, now: datetime) -> None:
+    """End a pause: move the open due times later by the working time spent waiting."""
+    if item.sla_paused_at is None:
+        return
+    policy = policy_for(item.priority)
+    calendar = calendar_for(item, policy) if policy else None
+    minutes = max(minutes_between(item.sla_paused_at, now, calendar), 0)
+    if minutes and item.first_response_due and item.first_responded_at is None:
+        item.first_response_due = add_minutes(item.first_response_due, minutes, calendar)
+    if minutes and item.resolution_due:
+        item.resolution_due = add_minutes(item.resolution_due, minutes, calendar)
+    item.sla_paused_at = None
+    db.session.add(Event(feedback=item, kind="sla_resumed", data={"paused_minutes": round(minutes, 3)}))
+
+
+def on_public_reply(item: Feedback, now: datetime | None = None) -> None:
+    """The first public reply meets the first-response target."""
+    if item.first_responded_at is None:
+        item.first_responded_at = now or utcnow()
+
+
+@dataclass(frozen=True)
+class Clock:
+    label: str
+    due: datetime
+    state: str  # met, paused, breached, running
+    minutes: int  # left while running, past the due time once breached
+
+
+def clocks(item: Feedback, now: datetime | None = None) -> list[Clock]:
+    """The item's SLA clocks for display: time left, or how long ago they were breached."""
+    now, found = now or utcnow(), []
+    for label, due, met in (("First response", item.first_response_due, item.first_responded_at),
+                            ("Resolution", item.resolution_due, item.resolved_at)):
+        if due is None:
+            continue
+        state = "met" if met else "paused" if item.sla_paused_at else "breached" if due < now else "running"
+        found.append(Clock(label, due.astimezone(timezone.utc), state, int(abs((due - now).total_seconds()) // 60)))
+    return found

@@ -1,2 +1,120 @@
-"""API views; every error answers {"error": {"code", "message", "fields"}} with a 4xx status."""
-from triage.api import bp  # noqa: F401
+"""API views; every error answers {"error": {"code", "message", "fields"}} with a 4xx status.
+
+The public widget endpoints (form token, feedback, screenshot) take no cookies and are
+the only ones exempt from CSRF: feedback must be JSON (a cross-site form cannot send JSON
+without a CORS preflight, which only allowed origins pass), and an upload is authorised by
+the one-time upload token the 201 handed out, not by anything the browser adds by itself.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request, url_for
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import UnsupportedMediaType
+
+from triage.api import bp, cors
+from triage.extensions import csrf, db, limiter
+from triage.models import Channel, Feedback, Project
+from triage.services import DomainError, antispam, attachments, intake, items, widget
+
+bp.after_request(cors.add_headers)
+
+
+def config(name: str):
+    return current_app.config[name]
+
+
+per_address = limiter.limit(lambda: config("API_RATE_LIMIT_PER_ADDRESS"), methods=["POST"])
+per_key = limiter.limit(lambda: config("API_RATE_LIMIT_PER_KEY"), methods=["POST"],
+                        key_func=lambda: "key:" + (cors.request_public_key() or "none"))
+overall = limiter.limit(lambda: config("API_RATE_LIMIT_OVERALL"), methods=["POST"], key_func=lambda: "all")
+
+
+class UploadRefused(DomainError):
+    status_code = 403
+    code = "invalid_upload_token"
+
+
+def checked_project(project: Project) -> Project:
+    """Remember the project for CORS and refuse a browser page from an origin it does not allow."""
+    g.api_project = project
+    origin = request.headers.get("Origin")
+    if origin and not widget.origin_allowed(project.allowed_origins, origin):
+        raise widget.OriginRefused(f"Pages on {origin[:100]} may not send feedback to this project: "
+                                   "an admin can allow the origin on the project's page.")
+    return project
+
+
+def receipt(item: Feedback) -> dict:
+    return {"id": item.id,
+            "status_url": url_for("intake.status", token=item.status_token, _external=True),
+            "upload_url": url_for("api.upload_attachment", item_id=item.id, _external=True),
+            "upload_token": antispam.issue_upload_token(item, config("SECRET_KEY"))}
+
+
+@bp.route("/form-token")
+@limiter.limit(lambda: config("API_RATE_LIMIT_FORM_TOKENS"))
+def form_token():
+    project = checked_project(widget.project_by_public_key(request.args.get("key", "")))
+    token = antispam.issue_form_token(project.public_key, config("SECRET_KEY"))
+    response = jsonify(token=token, min_fill_seconds=config("FORM_MIN_FILL_SECONDS"),
+                       expires_in=config("FORM_TOKEN_MAX_AGE"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/feedback", methods=["POST", "OPTIONS"])
+@csrf.exempt
+@per_address
+@per_key
+@overall
+def submit_feedback():
+    if request.method == "OPTIONS":  # the preflight: cors.add_headers adds the answer
+        if not cors.allowed_origin():
+            raise widget.OriginRefused("This origin may not send feedback here.")
+        return "", 204
+    if not request.is_json:
+        raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
+    request.max_content_length = config("API_MAX_BODY")
+    data = request.get_json()
+    if not isinstance(data, dict):
+        raise widget.InvalidSubmission({"body": "Send a JSON object."})
+    project = checked_project(widget.project_by_public_key(str(data.get("public_key") or "")))
+    idempotency_key = request.headers.get("Idempotency-Key") or None
+    reasons = antispam.spam_reasons(data.get("form_token"), data.get("website"), project.public_key,
+                                    config("SECRET_KEY"), max_age=config("FORM_TOKEN_MAX_AGE"),
+                                    min_fill=config("FORM_MIN_FILL_SECONDS"))
+    try:
+        item, created = widget.accept(
+            project, data, channel=Channel.WIDGET if request.headers.get("Origin") else Channel.API,
+            user_agent=request.headers.get("User-Agent", ""), idempotency_key=idempotency_key,
+            spam_reasons=reasons)
+        db.session.commit()
+    except IntegrityError:  # the same key sent twice at once: the other request stored it
+        db.session.rollback()
+        item, created = intake.item_by_idempotency_key(project, idempotency_key or ""), False
+        if item is None:
+            raise
+    return jsonify(receipt(item)), 201 if created else 200
+
+
+@bp.route("/feedback/<int:item_id>/attachments", methods=["POST"])
+@csrf.exempt
+@per_address
+@overall
+def upload_attachment(item_id: int):
+    request.max_content_length = config("UPLOAD_MAX_BYTES") + 64 * 1024
+    item = items.get_item(item_id)
+    checked_project(item.project)
+    if not antispam.upload_token_valid(request.form.get("token", ""), item, config("SECRET_KEY"),
+                                       config("FORM_TOKEN_MAX_AGE")):
+        raise UploadRefused("The upload token is not valid for this item (or was used already).")
+    upload = request.files.get("file")
+    if upload is None:
+        raise widget.InvalidSubmission({"file": "Attach the image as the form field 'file'."})
+    attachment = attachments.add_screenshot(
+        item, upload.read(), upload.filename or "", attachments.upload_folder(),
+        max_bytes=config("UPLOAD_MAX_BYTES"), max_pixels=config("UPLOAD_MAX_PIXELS"),
+        max_per_item=config("UPLOAD_MAX_PER_ITEM"))
+    db.session.commit()
+    return jsonify(id=attachment.id, filename=attachment.filename,
+                   content_type=attachment.content_type, size=attachment.size), 201

@@ -1,0 +1,75 @@
+"""CORS for the public widget API, answered only for the origins the named project allows.
+
+Flask-Cors takes a fixed list of origins per resource; ours depend on the project the
+request names (by its public key, or by the item it uploads to), so a small after_request
+does it. Credentials are never allowed: the widget sends no cookies.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask.wrappers import Response
+from sqlalchemy import select
+
+from triage.extensions import db
+from triage.models import Feedback, Project
+from triage.services import widget
+
+ALLOWED_HEADERS = "Content-Type, Idempotency-Key"
+EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+PREFLIGHT_MAX_AGE = "600"
+# The endpoints a widget on another site calls; the staff API never answers CORS.
+PUBLIC_ENDPOINTS = {"api.form_token", "api.submit_feedback", "api.upload_attachment"}
+
+
+def request_public_key() -> str:
+    """The public key the request names: `?key=`, or `public_key` in a JSON body whose
+    declared length is within the API's body cap. Empty when there is none."""
+    key = request.args.get("key")
+    length = request.content_length
+    if not key and request.is_json and length is not None and length <= current_app.config["API_MAX_BODY"]:
+        data = request.get_json(silent=True)
+        key = data.get("public_key") if isinstance(data, dict) else None
+    return key if isinstance(key, str) else ""
+
+
+def named_project() -> Project | None:
+    """The project the request is for, cached on `g` (the views store the one they load)."""
+    if "api_project" not in g:
+        project = None
+        if key := request_public_key():
+            project = db.session.scalar(select(Project).where(Project.public_key == key))
+        elif item_id := (request.view_args or {}).get("item_id"):
+            item = db.session.get(Feedback, item_id)
+            project = item.project if item else None
+        g.api_project = project
+    return g.api_project
+
+
+def allowed_origin() -> str | None:
+    """The request's Origin if CORS may answer it: the named project allows it, or for a
+    preflight without a named project, some project does."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return None
+    project = named_project()
+    if project is not None:
+        return origin if widget.origin_allowed(project.allowed_origins, origin) else None
+    if request.method == "OPTIONS":
+        return origin if widget.origin_allowed_anywhere(origin) else None
+    return None
+
+
+def add_headers(response: Response) -> Response:
+    """after_request for the API: CORS headers for an allowed origin, none otherwise."""
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        return response
+    response.vary.add("Origin")
+    origin = allowed_origin()
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+            response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response

@@ -1,0 +1,226 @@
+/*! triage feedback widget. Embed: <script src="https://HOST/widget.js" data-key="pk_..." async></script>
+ * API: triage('open'), triage('close'), triage('identify', user, signature), triage('meta', {...}).
+ * Calls made before it loads wait in a queue: window.triage = window.triage || function () {
+ *   (window.triage.q = window.triage.q || []).push(arguments); };
+ */
+(function (w, d) {
+  "use strict";
+  var script = d.currentScript || d.querySelector("script[data-key][src*='widget.js']");
+  if (!script || w.__triageWidget) return;
+  w.__triageWidget = 1;
+  var KEY = script.getAttribute("data-key") || "";
+  var BASE = new URL(script.src, location.href).origin;
+  var API = BASE + "/api/v1/";
+  var STORE = "triage.pending." + KEY;
+  var MAX_ERRORS = 10, MAX_FILE = 5 * 1024 * 1024;
+  var TYPES = ["image/png", "image/jpeg", "image/webp"];
+  var errors = [], meta = {}, user = null, signature = null, appVersion = script.getAttribute("data-app-version");
+  var form = null, token = null, opener = null;
+
+  function remember(entry) {
+    entry.time = new Date().toISOString();
+    errors.push(entry);
+    if (errors.length > MAX_ERRORS) errors.shift();
+  }
+  w.addEventListener("error", function (e) {
+    remember({kind: "error", message: String(e.message || "error"), source: e.filename || "",
+      line: e.lineno || null, column: e.colno || null, stack: e.error && e.error.stack || ""});
+  });
+  w.addEventListener("unhandledrejection", function (e) {
+    var r = e.reason;
+    remember({kind: "unhandledrejection", message: String(r && r.message || r), stack: r && r.stack || ""});
+  });
+
+  function store(value) {
+    try {
+      if (value) localStorage.setItem(STORE, JSON.stringify(value)); else localStorage.removeItem(STORE);
+    } catch (e) { /* storage off: no retry after a reload, nothing else lost */ }
+  }
+  function stored() {
+    try { return JSON.parse(localStorage.getItem(STORE) || "null"); } catch (e) { return null; }
+  }
+  function newKey() {
+    var bytes = new Uint8Array(16), hex = "";
+    (w.crypto || w.msCrypto).getRandomValues(bytes);
+    for (var i = 0; i < bytes.length; i++) hex += (bytes[i] + 256).toString(16).slice(1);
+    return "w-" + hex;
+  }
+  function call(path, options) {
+    options.mode = "cors";
+    options.credentials = "omit";
+    return fetch(API + path, options).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (r.ok) return body;
+        var err = new Error(body.error && body.error.message || "HTTP " + r.status);
+        err.status = r.status;
+        throw err;
+      });
+    });
+  }
+  // A fresh form token, then the wait the server asks before a form counts as human.
+  function fetchToken() {
+    return call("form-token?key=" + encodeURIComponent(KEY), {method: "GET"}).then(function (t) {
+      token = {value: t.token, at: Date.now(), minFill: t.min_fill_seconds * 1000, ttl: t.expires_in * 1000};
+      return token;
+    });
+  }
+  function readyToken() {
+    var fresh = token && Date.now() - token.at < token.ttl - 60000 ? Promise.resolve(token) : fetchToken();
+    return fresh.then(function (t) {
+      var wait = t.minFill - (Date.now() - t.at);
+      return new Promise(function (ok) { setTimeout(function () { ok(t.value); }, Math.max(0, wait) + 50); });
+    });
+  }
+  // Send a pending submission under its idempotency key until the server acknowledges it.
+  function deliver(pending, attempt) {
+    return readyToken().then(function (value) {
+      pending.payload.form_token = value;
+      return call("feedback", {method: "POST", body: JSON.stringify(pending.payload),
+        headers: {"Content-Type": "application/json", "Idempotency-Key": pending.key}});
+    }).then(function (receipt) {
+      store(null);
+      return receipt;
+    }, function (err) {
+      var retry = !err.status || err.status >= 500 || err.status === 429;
+      if (!retry || attempt >= 2) {
+        if (!retry) store(null);
+        throw err;
+      }
+      return new Promise(function (ok) { setTimeout(ok, 1000 * Math.pow(2, attempt)); })
+        .then(function () { return deliver(pending, attempt + 1); });
+    });
+  }
+  function upload(receipt, file) {
+    var data = new FormData();
+    data.append("token", receipt.upload_token);
+    data.append("file", file);
+    return fetch(receipt.upload_url, {method: "POST", mode: "cors", credentials: "omit", body: data})
+      .then(function (r) { return r.ok; }, function () { return false; });
+  }
+
+  var CSS = ":host{all:initial!important;display:block!important}" +
+    "*{box-sizing:border-box;font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f24}" +
+    ".launch{position:fixed;right:20px;bottom:20px;z-index:2147483646;border:0;border-radius:22px;" +
+    "padding:10px 18px;background:#1f5fd1;color:#fff;font-weight:600;cursor:pointer;box-shadow:0 2px 10px #0004}" +
+    ".panel{position:fixed;right:20px;bottom:72px;z-index:2147483647;width:340px;max-width:calc(100vw - 40px);" +
+    "max-height:calc(100vh - 100px);overflow:auto;background:#fff;border-radius:10px;padding:16px;" +
+    "box-shadow:0 6px 30px #0005}[hidden]{display:none!important}" +
+    "h2{margin:0 0 10px;font-size:16px;font-weight:700}.x{position:absolute;right:8px;top:6px;border:0;" +
+    "background:none;font-size:20px;cursor:pointer;padding:4px 8px}fieldset{border:0;margin:0 0 8px;padding:0;" +
+    "display:flex;gap:12px}legend{margin-bottom:4px}label{display:block;margin:8px 0 3px}" +
+    "fieldset label{display:inline;margin:0}textarea,input[type=email]{width:100%;padding:7px;" +
+    "border:1px solid #8a939d;border-radius:6px;background:#fff}textarea{min-height:90px;resize:vertical}" +
+    ".hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}" +
+    ".send{margin-top:12px;border:0;border-radius:6px;padding:8px 16px;background:#1f5fd1;color:#fff;cursor:pointer}" +
+    ".send:disabled{opacity:.6}.msg{min-height:1.2em;margin:8px 0 0;color:#b42318}" +
+    ":focus-visible{outline:3px solid #f5a700;outline-offset:2px}a{color:#1f5fd1}";
+  var HTML = "<style>" + CSS + "</style>" +
+    "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false'>Feedback</button>" +
+    "<div class='panel' role='dialog' aria-labelledby='tw-h' hidden>" +
+    "<button class='x' type='button' aria-label='Close feedback'>\u00d7</button>" +
+    "<h2 id='tw-h'>Send feedback</h2>" +
+    "<form novalidate><fieldset><legend>What is it about?</legend>" +
+    "<label><input type='radio' name='kind' value='bug' checked> Bug</label>" +
+    "<label><input type='radio' name='kind' value='idea'> Idea</label>" +
+    "<label><input type='radio' name='kind' value='feedback'> Other</label></fieldset>" +
+    "<label for='tw-m'>Message</label><textarea id='tw-m' name='message' maxlength='5000' required></textarea>" +
+    "<label for='tw-e'>Email (optional, for replies)</label>" +
+    "<input id='tw-e' name='email' type='email' maxlength='254' autocomplete='email'>" +
+    "<label for='tw-f'>Screenshot (optional: PNG, JPEG or WebP, up to 5 MB)</label>" +
+    "<input id='tw-f' name='file' type='file' accept='image/png,image/jpeg,image/webp'>" +
+    "<div class='hp' aria-hidden='true'><label>Website <input name='website' tabindex='-1' autocomplete='off'>" +
+    "</label></div><p class='msg' role='status' aria-live='polite'></p>" +
+    "<button class='send' type='submit'>Send</button></form>" +
+    "<div class='done' hidden><p>Thank you! We got your feedback.</p>" +
+    "<p><a class='status' target='_blank' rel='noopener'>Follow its status</a></p>" +
+    "<button class='send again' type='button'>Close</button></div></div>";
+
+  var host = d.createElement("triage-widget");
+  var root = host.attachShadow({mode: "open"});
+  root.innerHTML = HTML;
+  function $(sel) { return root.querySelector(sel); }
+  var launcher = $(".launch"), panel = $(".panel"), done = $(".done"), note = $(".msg"), sendButton = $("form .send");
+  form = $("form");
+
+  function say(text) { note.textContent = text || ""; }
+  function open() {
+    if (!panel.hidden) return;
+    if (!done.hidden) reset();
+    opener = d.activeElement;
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    root.querySelector("input[name=kind]:checked").focus();
+    if (!token) fetchToken().catch(function (err) { say(err.message); });
+  }
+  function close() {
+    if (panel.hidden) return;
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    (opener && opener !== d.body && opener !== host && opener.focus ? opener : launcher).focus();
+  }
+  function reset() {
+    form.reset();
+    form.hidden = false;
+    done.hidden = true;
+    say("");
+  }
+  function context() {
+    var extra = {};
+    for (var k in meta) if (k !== "app_version") extra[k] = meta[k];
+    return {page_url: location.href, referrer: d.referrer, user_agent: navigator.userAgent,
+      viewport: w.innerWidth + "x" + w.innerHeight, language: navigator.language,
+      app_version: meta.app_version || appVersion || "", metadata: extra, js_errors: errors.slice()};
+  }
+  function submit(e) {
+    e.preventDefault();
+    var message = form.message.value.trim(), file = form.file.files[0];
+    if (!message) { say("Please write a message."); form.message.focus(); return; }
+    if (file && (TYPES.indexOf(file.type) < 0 || file.size > MAX_FILE)) {
+      say("The screenshot must be a PNG, JPEG or WebP image of at most 5 MB."); form.file.focus(); return;
+    }
+    var pending = {key: newKey(), payload: {public_key: KEY, kind: form.kind.value, message: message,
+      email: form.email.value.trim(), website: form.website.value, context: context(),
+      user: user, user_signature: signature}};
+    store(pending);
+    sendButton.disabled = true;
+    say("Sending\u2026");
+    deliver(pending, 0).then(function (receipt) {
+      return (file ? upload(receipt, file) : Promise.resolve(true)).then(function (attached) {
+        say(attached ? "" : "Sent, but the screenshot could not be attached.");
+        var link = $(".status");
+        if (/^https?:/.test(receipt.status_url)) link.href = receipt.status_url;
+        form.hidden = true;
+        done.hidden = false;
+        link.focus();
+      });
+    }, function (err) {
+      say(err.status ? err.message : "Could not reach the server; it will be sent when you come back.");
+    }).then(function () { sendButton.disabled = false; });
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
+  $(".x").addEventListener("click", close);
+  $(".again").addEventListener("click", function () { close(); reset(); });
+  form.addEventListener("submit", submit);
+  root.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.stopPropagation(); close(); } });
+
+  var api = {
+    open: open,
+    close: close,
+    identify: function (u, sig) { user = u || null; signature = sig || null; },
+    meta: function (m) { for (var k in m) meta[k] = m[k]; }
+  };
+  function triage(name) {
+    var f = api[name];
+    if (f) f.apply(null, [].slice.call(arguments, 1));
+  }
+  var queued = w.triage && w.triage.q || [];
+  w.triage = triage;
+  function start() {
+    d.body.appendChild(host);
+    for (var i = 0; i < queued.length; i++) triage.apply(null, queued[i]);
+    var pending = stored();
+    if (pending && pending.key) deliver(pending, 0).catch(function () {});  // a reload retries, same key
+  }
+  if (d.body) start(); else d.addEventListener("DOMContentLoaded", start);
+})(window, document);

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -51,6 +51,9 @@ class Feedback(db.Model):
         UniqueConstraint("project_id", "idempotency_key"),
         Index("ix_feedback_status_created", "status", "created_at"),
         Index("ix_feedback_project_created", "project_id", "created_at"),
+        # The worker polls for unclassified items every second; this keeps that lookup tiny.
+        Index("ix_feedback_pending", "id", sqlite_where=text("category IS NULL"),
+              postgresql_where=text("category IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,7 +18,7 @@ class ModelVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[str] = mapped_column(String(64), unique=True)
-    path: Mapped[str] = mapped_column(String(500))
+    path: Mapped[str] = mapped_column(String(500))  # folder name under the model folder
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     n_rows: Mapped[int] = mapped_column(default=0)
     n_corrections: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,212 @@
+"""Classification in the app: cold start, trained model, failures, corrections, review queue."""
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import csrf_from
+from triage.extensions import db
+from triage.models import Event, Feedback, Kind, ModelVersion, Status, Strategy
+from triage.services import classify, training
+from triage.services.demo import training_frame
+from triage.services.intake import Submission, submit_feedback
+
+
+@pytest.fixture
+def trained(app):
+    """A model trained on the demo's generated rows, active."""
+    version = training.train(training_frame(400))
+    db.session.commit()
+    return version
+
+
+def submit(project, title, body="", kind=Kind.FEEDBACK):
+    item = submit_feedback(project, Submission(kind=kind, title=title, body=body))
+    db.session.commit()
+    return item
+
+
+def test_without_a_model_keyword_rules_give_a_first_category_and_urgency(project):
+    item = submit(project, "Production down: the app crashes for all users")
+    assert (item.category, item.urgency, item.model_version) == ("bug", "high", "rules")
+    assert item.priority in ("P1", "P2") and classify.needs_review(item)
+
+
+def test_a_trained_model_classifies_new_items_and_explains_why(project, trained):
+    assert trained.active and trained.metrics["holdout"]["category"]["macro_f1"] > 0.8
+    item = submit(project, "Please add dark mode to the dashboard", "It would save us a lot of time.")
+    assert (item.category, item.model_version) == ("feature", trained.version)
+    assert set(item.prediction["category_proba"]) >= {"bug", "feature", "question", "other"}
+    words = " ".join(r["feature"] for r in item.prediction["reasons"])
+    assert "dark" in words or "add" in words
+    event = item.events[1]
+    assert event.kind == "classified" and event.data["model"] == trained.version
+
+
+def test_a_broken_model_leaves_items_unclassified_until_the_next_pass(project, trained, client, auth, agent, runner):
+    import shutil
+
+    classify._loaded.update(version=None, model=None)  # a new process: nothing loaded yet
+    folder = classify.model_folder() / trained.path
+    shutil.move(folder, folder.with_name("moved"))
+    item = submit(project, "Search crashes when I click save")
+    assert item.category is None and [e.kind for e in item.events] == ["created"]
+    auth.login(agent)
+    assert "Not classified yet" in client.get(f"/board/items/{item.id}").get_data(as_text=True)
+    shutil.move(folder.with_name("moved"), folder)
+    result = runner.invoke(args=["triage", "sweep"])  # the next pass picks it up
+    assert result.exit_code == 0 and "classified 1" in result.output
+    db.session.refresh(item)
+    assert item.category == "bug" and item.team_id == project.default_team_id
+
+
+def test_model_files_outside_the_model_folder_are_never_loaded(app, trained):
+    trained.path = "../../elsewhere"
+    classify._loaded.update(version=None, model=None)
+    from ml import ModelError
+
+    with pytest.raises(ModelError):
+        classify.active_model()
+
+
+def test_correction_sets_priority_from_the_matrix_and_is_never_overwritten(project, agent):
+    item = submit(project, "Typo on the settings page")
+    assert classify.reclassify(item, agent, category="bug", impact="high", urgency="high")
+    db.session.commit()
+    assert item.priority == "P1"
+    event = item.events[-1]
+    assert event.kind == "reclassified" and event.data["from"]["category"] == item.prediction["category"]
+    assert event.data["to"] == {"category": "bug", "impact": "high", "urgency": "high", "priority": "P1"}
+    classify.classify_items([item])
+    assert (item.category, item.priority) == ("bug", "P1")
+    assert not classify.needs_review(item)
+
+
+def test_correction_through_the_item_page(client, auth, agent, project):
+    item = submit(project, "Love the new dashboard")
+    auth.login(agent)
+    token = csrf_from(client, f"/board/items/{item.id}")
+    response = client.post(f"/board/items/{item.id}/classification",
+                           data={"category": "question", "impact": "low", "urgency": "medium", "csrf_token": token})
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert (item.category, item.priority) == ("question", "P4")
+    bad = client.post(f"/board/items/{item.id}/classification",
+                      data={"category": "spam", "impact": "low", "urgency": "low", "csrf_token": token})
+    assert bad.status_code == 422
+
+
+def test_item_page_shows_confidence_reasons_and_review_flag(client, auth, agent, project, trained):
+    item = submit(project, "How can I reset the search settings?")
+    auth.login(agent)
+    html = client.get(f"/board/items/{item.id}").get_data(as_text=True)
+    assert "Confidence" in html and "Why" in html
+    assert item.prediction["reasons"][0]["feature"].replace('"', "&#34;") in html
+
+
+def test_review_queue_lists_least_confident_open_items_first(client, auth, agent, project):
+    sure, unsure, closed, corrected = (submit(project, t) for t in ("a", "b", "c", "d"))
+    for item, confidence in ((sure, 0.95), (unsure, 0.31), (closed, 0.2), (corrected, 0.1)):
+        item.confidence = confidence
+    closed.status = Status.CLOSED
+    classify.reclassify(corrected, agent, category="bug", impact="low", urgency="low")
+    db.session.commit()
+    assert [i.title for i in classify.review_queue(10)] == ["b"]
+    auth.login(agent)
+    assert ">b</a>" in client.get("/board/review").get_data(as_text=True)
+
+
+def test_corrections_on_a_handful_of_a_new_kind_teach_the_retrained_model(project, agent, trained):
+    def refund(n: int) -> str:
+        return f"Refund for order {1000 + n} never reached my card"
+
+    before = [submit(project, refund(n)) for n in range(14)]
+    assert sum(item.category == "bug" for item in before[8:]) <= 3  # the model does not know this kind
+    for item in before[:8]:  # a triager corrects eight of them
+        classify.reclassify(item, agent, category="bug", impact="high", urgency="high")
+    db.session.commit()
+    retrained = training.train(training_frame(400), actor=agent)
+    db.session.commit()
+    assert retrained.active and retrained.n_corrections == 8
+    after = [submit(project, refund(n)) for n in range(100, 106)]
+    assert sum(item.category == "bug" for item in after) >= 5
+
+
+def test_a_worse_candidate_is_kept_inactive_and_admins_can_roll_back(app, trained, client, auth, admin):
+    noise = training_frame(200)
+    noise["category"] = noise["category"].sample(frac=1, random_state=1).to_numpy()  # labels shuffled
+    worse = training.train(noise, evaluation=training_frame(200, seed_value=99))
+    db.session.commit()
+    assert not worse.active and trained.active
+    auth.login(admin)
+    page = client.get("/admin/models").get_data(as_text=True)
+    assert worse.version in page and "<svg" in page
+    token = csrf_from(client, "/admin/models")
+    assert client.post(f"/admin/models/{worse.id}/activate", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(worse)
+    db.session.refresh(trained)
+    assert worse.active and not trained.active
+
+
+def test_train_command_learns_from_a_csv(app, runner, tmp_path):
+    path = tmp_path / "labelled.csv"
+    training_frame(300).rename(columns={"category": "label"}).to_csv(path, index=False)
+    result = runner.invoke(args=["triage", "train", "--data", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "category  macro-F1" in result.output and "activated" in result.output
+    assert db.session.scalars(select(ModelVersion)).one().active
+
+
+def test_train_command_reports_bad_input_without_a_traceback(app, runner, tmp_path):
+    missing = runner.invoke(args=["triage", "train", "--data", str(tmp_path / "none.csv")])
+    assert missing.exit_code != 0 and "Traceback" not in missing.output
+    nothing = runner.invoke(args=["triage", "train"])
+    assert nothing.exit_code != 0 and "No training data" in nothing.output
+
+
+def test_admins_edit_keyword_rules_and_bad_regex_is_refused(client, auth, admin, project):
+    auth.login(admin)
+    token = csrf_from(client, "/admin/keyword-rules")
+    bad = client.post("/admin/keyword-rules", data={"pattern": "([unclosed", "category": "bug", "csrf_token": token})
+    assert bad.status_code == 422
+    ok = client.post("/admin/keyword-rules", data={"pattern": r"\binvoice\b", "category": "question",
+                                                   "urgency": "high", "csrf_token": token})
+    assert ok.status_code == 302
+    item = submit(project, "Where is my invoice")
+    assert (item.category, item.urgency) == ("question", "high")
+    assert db.session.scalars(select(Event).where(Event.kind == "classified")).first() is not None
+
+
+def test_correction_routes_again_by_the_new_category(client, auth, agent, project):
+    from triage.services import accounts, routing
+
+    billing = accounts.create_team("Billing")
+    routing.save_rule(None, name="questions to billing", conditions={"category": "question"},
+                      team_id=billing.id, assignee_id=None, strategy=Strategy.NONE)
+    db.session.commit()
+    item = submit(project, "Crash on the export page")
+    assert item.team_id != billing.id
+    auth.login(agent)
+    token = csrf_from(client, f"/board/items/{item.id}")
+    client.post(f"/board/items/{item.id}/classification",
+                data={"category": "question", "impact": "low", "urgency": "low", "csrf_token": token})
+    db.session.refresh(item)
+    assert item.team_id == billing.id
+    assert [e.kind for e in item.events][-2:] == ["reclassified", "routed"]
+
+
+def test_with_inline_triage_off_intake_stores_and_the_worker_triages(make_app):
+    from tests import builders
+    from triage import worker
+
+    app = make_app(CLASSIFY_INLINE=False)
+    with app.app_context():
+        project = builders.Project(slug="p", name="P", default_team=builders.team_with_roles())
+        db.session.add(project)
+        builders.policy("P1"), builders.policy("P2", first=120, resolution=480)
+        item = submit(project, "Production down: the app crashes for all users")
+        assert (item.category, item.priority, item.first_response_due) == (None, None, None)
+        assert [e.kind for e in item.events] == ["created"]
+        assert worker.classify_pass() == 1
+        db.session.refresh(item)
+        assert item.category == "bug" and item.team_id == project.default_team_id
+        assert item.first_response_due is not None
+        assert worker.classify_pass() == 0  # nothing left pending

@@ -1,0 +1,68 @@
+"""Admin pages for the classifier: model versions (compare, roll back) and cold-start keyword rules."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from ml import DEFAULT_RULES
+from triage.admin import bp
+from triage.admin.forms import KeywordRuleForm
+from triage.extensions import db
+from triage.models import KeywordRule, ModelVersion
+from triage.services import DomainError, NotFound, rules, training
+
+
+@bp.route("/models")
+def models():
+    versions = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
+    compare = [v for v in versions if str(v.id) in request.args.getlist("compare")][:2]
+    shown = compare or [v for v in versions if v.active][:1]
+    return render_template("admin/models.html", versions=versions, shown=shown, form=FlaskForm())
+
+
+@bp.route("/models/<int:version_id>/activate", methods=["POST"])
+def activate_model(version_id: int):
+    version = db.session.get(ModelVersion, version_id)
+    if version is None:
+        raise NotFound(f"No model version {version_id}.")
+    if FlaskForm().validate_on_submit():
+        training.activate(version)
+        db.session.commit()
+        flash(f"Model {version.version} is now active.", "success")
+    return redirect(url_for("admin.models"))
+
+
+@bp.route("/keyword-rules", methods=["GET", "POST"])
+def keyword_rules():
+    form = KeywordRuleForm()
+    if form.validate_on_submit():
+        try:
+            rules.add_rule(form.pattern.data, form.category.data or None, form.impact.data or None,
+                           form.urgency.data or None)
+            db.session.commit()
+            flash("Rule added.", "success")
+            return redirect(url_for("admin.keyword_rules"))
+        except DomainError as error:
+            form.pattern.errors.append(str(error))
+    stored = db.session.scalars(select(KeywordRule).order_by(KeywordRule.position, KeywordRule.id)).all()
+    return render_template("admin/keyword_rules.html", form=form, rules=stored, defaults=DEFAULT_RULES,
+                           action_form=FlaskForm()), 422 if form.errors else 200
+
+
+@bp.route("/keyword-rules/<int:rule_id>/delete", methods=["POST"])
+def delete_keyword_rule(rule_id: int):
+    if FlaskForm().validate_on_submit():
+        rules.delete_rule(rule_id)
+        db.session.commit()
+        flash("Rule deleted.", "success")
+    return redirect(url_for("admin.keyword_rules"))
+
+
+@bp.route("/keyword-rules/defaults", methods=["POST"])
+def load_default_keyword_rules():
+    if FlaskForm().validate_on_submit():
+        count = rules.load_defaults()
+        db.session.commit()
+        flash(f"{count} default rules added; edit them to suit your product.", "success")
+    return redirect(url_for("admin.keyword_rules"))

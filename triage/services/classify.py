@@ -1,0 +1,146 @@
+"""The only bridge between the app and `ml/`: predict for items, store the answer, take corrections.
+
+The active model is loaded lazily, once per process, and reloaded only when another
+version becomes active. With no model trained yet, the admins' keyword rules (or ml's
+defaults) give a first category and urgency. If the active model cannot be loaded or
+fails, the item stays unclassified (category NULL) and the next sweep
+(`pipeline.process_pending`) picks it up.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from ml import KeywordRules, ModelError, Prediction, TriageModel, priority_for
+from triage.extensions import db
+from triage.models import Event, Feedback, KeywordRule, ModelVersion, Status, User, utcnow
+from triage.services import DomainError
+
+log = logging.getLogger(__name__)
+CATEGORIES = ("bug", "feature", "question", "other")
+LEVELS = ("high", "medium", "low")
+_loaded: dict[str, Any] = {"version": None, "model": None}
+
+
+def model_folder() -> Path:
+    """Where the app writes models; nothing is ever loaded from elsewhere."""
+    return Path(current_app.config.get("MODEL_FOLDER") or Path(current_app.instance_path) / "models")
+
+
+def load_model(version: ModelVersion) -> TriageModel:
+    """Load a version's files, refusing any path outside the model folder."""
+    folder = model_folder().resolve()
+    path = (folder / version.path).resolve()
+    if folder not in path.parents:
+        raise ModelError(f"model path {path} is outside {folder}")
+    return TriageModel.load(path)
+
+
+def active_model() -> TriageModel | None:
+    """The active trained model, loaded once per process; None when none is active.
+
+    Raises ModelError when the active version cannot be loaded.
+    """
+    version = db.session.scalar(select(ModelVersion).where(ModelVersion.active))
+    if version is None:
+        return None
+    if _loaded["version"] != version.version:
+        _loaded.update(model=load_model(version), version=version.version)
+    return _loaded["model"]
+
+
+def keyword_rules() -> KeywordRules:
+    """The admins' rules in their order, or ml's documented defaults when none are stored."""
+    rules = db.session.scalars(select(KeywordRule).order_by(KeywordRule.position, KeywordRule.id)).all()
+    return KeywordRules([r.as_dict() for r in rules] or None)
+
+
+def features(item: Feedback) -> dict[str, Any]:
+    """What the model may look at: text plus the structured context of the item."""
+    context = item.context or {}
+    return {
+        "title": item.title, "body": item.body, "channel": item.channel.value,
+        "kind": item.kind.value, "severity": item.severity.value if item.severity else None,
+        "survey_score": context.get("survey_score"), "star_rating": context.get("star_rating"),
+        "votes": item.vote_count, "customer_tier": context.get("customer_tier"),
+    }
+
+
+def apply_prediction(item: Feedback, prediction: Prediction) -> None:
+    """Store a prediction on the item with a "classified" Event; human corrections are kept."""
+    if item.prediction.get("corrected"):
+        return
+    item.category, item.impact, item.urgency = prediction.category, prediction.impact, prediction.urgency
+    item.priority, item.confidence = prediction.priority, prediction.confidence
+    item.model_version, item.classified_at = prediction.model_version, utcnow()
+    item.tags = sorted(set(item.tags or []) | set(prediction.tags))
+    item.prediction = prediction.to_dict()
+    db.session.add(Event(feedback=item, kind="classified", data={
+        "category": item.category, "impact": item.impact, "urgency": item.urgency,
+        "priority": item.priority, "confidence": item.confidence, "model": item.model_version}))
+
+
+def classify_items(items: list[Feedback]) -> int:
+    """Predict for items in one batch; on failure they stay unclassified. Returns how many were classified."""
+    if not items:
+        return 0
+    try:
+        predictor = active_model() or keyword_rules()
+        predictions = predictor.predict([features(item) for item in items])
+    except Exception:  # a broken model must never lose or reject an item
+        log.exception("classification failed for %d items", len(items))
+        return 0
+    for item, prediction in zip(items, predictions):
+        apply_prediction(item, prediction)
+    db.session.flush()
+    return len(items)
+
+
+def pending_items(limit: int = 500) -> list[Feedback]:
+    """Items with no category yet (left by a model failure, or imported), oldest first."""
+    return list(db.session.scalars(
+        select(Feedback).where(Feedback.category.is_(None), Feedback.quarantined.is_(False))
+        .order_by(Feedback.id).limit(limit)
+    ))
+
+
+def reclassify(item: Feedback, actor: User, *, category: str, impact: str, urgency: str) -> bool:
+    """A triager's correction: set the labels, derive the priority, record old -> new.
+
+    The corrected item becomes a training label and is never overwritten by the model.
+    Returns whether anything changed.
+    """
+    if category not in CATEGORIES or impact not in LEVELS or urgency not in LEVELS:
+        raise DomainError("Choose a known category, impact and urgency.")
+    old = {"category": item.category, "impact": item.impact, "urgency": item.urgency, "priority": item.priority}
+    new = {"category": category, "impact": impact, "urgency": urgency, "priority": priority_for(impact, urgency)}
+    if old == new:
+        return False
+    item.category, item.impact, item.urgency, item.priority = category, impact, urgency, new["priority"]
+    item.prediction = {**item.prediction, "corrected": True, "corrected_by": actor.id}
+    db.session.add(Event(feedback=item, actor=actor, kind="reclassified", data={"from": old, "to": new}))
+    db.session.flush()
+    return True
+
+
+def needs_review(item: Feedback) -> bool:
+    """Low-confidence predictions that no human has confirmed yet."""
+    threshold = current_app.config["REVIEW_CONFIDENCE"]
+    return (item.category is None or (not item.prediction.get("corrected")
+                                      and (item.confidence or 0.0) < threshold))
+
+
+def review_queue(limit: int) -> list[Feedback]:
+    """Open, uncorrected items with the least confident predictions first (uncertainty sampling)."""
+    threshold = current_app.config["REVIEW_CONFIDENCE"]
+    open_statuses = [s for s in Status if s.is_open]
+    query = (select(Feedback)
+             .where(Feedback.status.in_(open_statuses), Feedback.quarantined.is_(False),
+                    or_(Feedback.category.is_(None), Feedback.confidence < threshold))
+             .order_by(Feedback.confidence.asc().nulls_first(), Feedback.id)
+             .limit(limit * 2))
+    return [item for item in db.session.scalars(query) if needs_review(item)][:limit]

@@ -1,0 +1,28 @@
+"""A bare intake endpoint for bench/intake.py only: one INSERT of the row the full path would
+store, nothing else. Registered only when the app is built with BENCH_ENDPOINTS=True."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import insert
+
+from triage.extensions import csrf, db
+from triage.models import Channel, Feedback, Kind, Status, new_token, utcnow
+from triage.services import widget
+
+bp = Blueprint("bench", __name__, url_prefix="/bench")
+
+
+@bp.route("/bare-feedback", methods=["POST"])
+@csrf.exempt
+def bare_feedback():
+    data = request.get_json()
+    project = widget.project_by_public_key(str(data.get("public_key") or ""))
+    now = utcnow()
+    new_id = db.session.execute(insert(Feedback).values(
+        project_id=project.id, channel=Channel.API, kind=Kind.BUG, title=data["title"][:200],
+        body=data.get("message", ""), context=data.get("context", {}), tags=[], prediction={},
+        quarantined=False, status=Status.NEW, vote_count=0, escalation_level=0,
+        status_token=new_token(), created_at=now, updated_at=now,
+    ).returning(Feedback.id)).scalar_one()
+    db.session.commit()
+    return jsonify(id=new_id), 201

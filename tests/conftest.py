@@ -68,13 +68,14 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, tmp_path):
     """Build an app on the test database with extra config; tables made from the models
     (the migrations are checked against them in test_migrations)."""
     apps = []
 
     def make(create_tables: bool = True, **overrides):
-        app = create_app({**base_config(database_url), **overrides})
+        config = {**base_config(database_url), "MODEL_FOLDER": str(tmp_path / "models"), **overrides}
+        app = create_app(config)
         app.test_client_class = IsolatedClient
         if create_tables:
             with app.app_context():

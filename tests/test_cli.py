@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import Auth
 from triage.extensions import db
-from triage.models import Event, Feedback, Project, Role, User
+from triage.models import Event, Feedback, ModelVersion, Project, Role, User
 
 
 def test_create_user_reads_the_password_from_stdin(app, runner):
@@ -36,7 +36,10 @@ def test_demo_migrates_seeds_and_prints_working_logins(make_app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Feedback)) == 120
-        assert db.session.scalar(select(func.count()).select_from(Event)) == 120
+        assert db.session.scalar(select(func.count()).select_from(Event).where(Event.kind == "created")) == 120
+        versions = set(db.session.scalars(select(Feedback.model_version)))
+        active = db.session.scalar(select(ModelVersion.version).where(ModelVersion.active))
+        assert versions == {active}  # every demo item classified by the model the demo trained
         spread = db.session.execute(select(func.min(Feedback.created_at), func.max(Feedback.created_at))).one()
     assert (spread[1] - spread[0]).days >= 60
     logins = {line.split()[1]: line.split()[-1] for line in result.output.splitlines() if "password:" in line}

@@ -34,8 +34,8 @@ def test_bug_report_is_stored_with_its_created_event(client, project):
     assert (item.kind, item.severity, item.title) == (Kind.BUG, Severity.HIGH, "Export crashes")
     assert "Steps to reproduce:\n1. Open export" in item.body and "Actual:\nA crash" in item.body
     assert item.submitter_email == "ann@example.com" and item.submitter_name == "Ann"
-    assert [e.kind for e in item.events] == ["created"]
-    assert item.category is None  # unclassified until the classifier runs
+    assert [e.kind for e in item.events][:2] == ["created", "classified"]
+    assert (item.category, item.model_version) == ("bug", "rules")  # no model yet: keyword rules
 
 
 def test_confirmation_gives_a_private_status_link(client, project):

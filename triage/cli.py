@@ -56,6 +56,47 @@ def create_project(slug: str, name: str) -> None:
                f"widget key {project.public_key}.")
 
 
+@triage_cli.command("train")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder with the shared labelled CSV files (e.g. ../shared/data).")
+@click.option("--data", "files", multiple=True, type=click.Path(dir_okay=False),
+              help="A CSV with a text column and label/impact/urgency/priority/severity columns; repeatable.")
+@click.option("--holdout", default=0.2, show_default=True, help="Share of rows held out for evaluation.")
+@with_appcontext
+def train(data_dir: str | None, files: tuple[str, ...], holdout: float) -> None:
+    """Train on the given data plus every correction made in the app; activate if not worse."""
+    from ml import MLError, load_training_data
+
+    from triage.services import training
+
+    try:
+        frame = load_training_data(data_dir, files) if data_dir or files else None
+        version = training.train(frame, holdout=holdout)
+    except (MLError, DomainError) as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    holdout_scores = version.metrics["holdout"]
+    for head, report in holdout_scores.items():
+        click.echo(f"{head:<9} macro-F1 {report['macro_f1']:.3f} on {version.metrics['holdout_rows']} held-out rows")
+    baseline = version.metrics.get("active_on_same_holdout")
+    if baseline:
+        click.echo(f"previous active model: category macro-F1 {training.score(baseline):.3f}")
+    state = "activated" if version.active else "kept inactive (worse than the active model)"
+    click.echo(f"model {version.version}: {version.n_rows} rows, {version.n_corrections} corrections, {state}")
+
+
+@triage_cli.command("classify")
+@click.option("--limit", default=5000, show_default=True)
+@with_appcontext
+def classify_pending(limit: int) -> None:
+    """Classify items that are still unclassified (for example after a model failure)."""
+    from triage.services import pipeline
+
+    done = pipeline.process_pending(limit)
+    db.session.commit()
+    click.echo(f"classified {done} items")
+
+
 @triage_cli.command("demo")
 @click.option("--serve/--no-serve", default=True, help="Start the web server afterwards.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -82,3 +123,25 @@ def demo(serve: bool, host: str, port: int, items: int) -> None:
         from werkzeug.serving import run_simple
 
         run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@triage_cli.command("sweep")
+@with_appcontext
+def sweep() -> None:
+    """One pass: classify items left unclassified, fire due escalation tiers, deliver notifications."""
+    from triage import worker as background
+
+    background.one_pass(click.echo)
+
+
+@triage_cli.command("worker")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between passes.")
+@click.option("--classify-interval", default=1.0, show_default=True,
+              help="Seconds between passes over items that intake left unclassified.")
+@click.option("--once", is_flag=True, help="Run one pass and exit.")
+@with_appcontext
+def worker(interval: float, classify_interval: float, once: bool) -> None:
+    """Run passes forever (until SIGTERM or Ctrl-C, which finish the pass under way)."""
+    from triage import worker as background
+
+    background.run(interval, once, click.echo, classify_interval)

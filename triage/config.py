@@ -57,6 +57,10 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER"),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "triage@localhost"),
+        # Base of the links in emails and webhooks (sent from the worker, outside any request).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000"),
+        "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+        "CLASSIFY_INLINE": os.environ.get("TRIAGE_CLASSIFY_INLINE", "1") != "0",
     }
 
 
@@ -73,5 +77,34 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "INTAKE_RATE_LIMIT": "30 per minute",
+    # The public widget API (POST /api/v1/feedback): limits per client address, per public
+    # key and for all callers together; the JSON body cap; the anti-spam form token.
+    "API_RATE_LIMIT_PER_ADDRESS": "20 per minute",
+    "API_RATE_LIMIT_PER_KEY": "120 per minute",
+    "API_RATE_LIMIT_OVERALL": "600 per minute",
+    "API_RATE_LIMIT_FORM_TOKENS": "60 per minute",  # per client address
+    "API_MAX_BODY": 64 * 1024,
+    "FORM_TOKEN_MAX_AGE": 2 * 3600,  # seconds a widget panel may stay open
+    "FORM_MIN_FILL_SECONDS": 2.0,  # faster than this is a bot: quarantined
+    # Screenshots: bytes and pixels at most, how many per item; stored in UPLOAD_FOLDER
+    # (None: the "uploads" folder inside the instance folder, never under static/).
+    "UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
+    "UPLOAD_MAX_PIXELS": 40_000_000,
+    "UPLOAD_MAX_PER_ITEM": 3,
+    "UPLOAD_FOLDER": None,
     "BOARD_PAGE_SIZE": 50,
+    # Outbox delivery: tries before a notification is dead, first retry delay (doubled per
+    # failure), network timeouts in seconds.
+    "NOTIFY_MAX_ATTEMPTS": 5,
+    "NOTIFY_BACKOFF_SECONDS": 30,
+    "NOTIFY_TIMEOUT": 10,
+    "SMTP_TIMEOUT": 10,
+    # Predictions less sure than this go to the needs-review queue.
+    "REVIEW_CONFIDENCE": 0.6,
+    # Classify, route and set the SLA inside the intake request (one process, no worker), or
+    # leave new items pending for `flask triage worker`, which does it in batches.
+    "CLASSIFY_INLINE": True,
+    # Where trained models are written and the only place they are loaded from
+    # (None: the "models" folder inside the instance folder).
+    "MODEL_FOLDER": None,
 }

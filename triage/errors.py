@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from triage.extensions import db
 from triage.services import DomainError
@@ -13,9 +14,17 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, title: str, message: str):
+def error_code(status: int) -> str:
+    """A stable machine-readable code for an HTTP status: 404 -> "not_found"."""
+    return HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_").replace("-", "_")
+
+
+def error_response(status: int, title: str, message: str, code: str | None = None,
+                   fields: dict | None = None):
+    """The error page, or for the API and JSON clients {"error": {code, message, fields}}."""
     if wants_json():
-        return jsonify({"error": {"code": status, "message": message}}), status
+        body = {"code": code or error_code(status), "message": message, "fields": fields or {}}
+        return jsonify({"error": body}), status
     return render_template("error.html", status=status, title=title, message=message), status
 
 
@@ -28,7 +37,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
-        return error_response(error.status_code, "Not possible", str(error))
+        return error_response(error.status_code, "Not possible", str(error),
+                              getattr(error, "code", None), getattr(error, "fields", None))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -7,4 +7,5 @@ from triage.models import Role
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_roles(bp, [Role.ADMIN])
 
-from triage.admin import views  # noqa: E402,F401
+from triage.admin import learning, quarantine, views  # noqa: E402,F401
+from triage.admin import workflow  # noqa: E402,F401  (routing, SLA, webhooks, outbox)

@@ -1,10 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from triage.models import Role
+from triage.services import DomainError
 from triage.services.accounts import MIN_PASSWORD
+from triage.services.widget import parse_origins
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value) for r in Role]
 
@@ -13,12 +15,28 @@ def team_choices(teams) -> list[SelectChoice]:
     return [SelectChoice("", "— none —")] + [SelectChoice(str(t.id), t.name) for t in teams]
 
 
+class OriginsField(TextAreaField):
+    """Allowed origins as text, one per line; a stored list is shown line by line."""
+
+    def process_data(self, value) -> None:
+        self.data = "\n".join(value) if isinstance(value, (list, tuple)) else value
+
+
 class ProjectForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     slug = StringField("Slug (address of the public form: /p/<slug>)",
                        validators=[DataRequired(), Length(max=60)])
     default_team = SelectField("Default team", validators=[Optional()])
+    allowed_origins = OriginsField(
+        "Sites that may embed the widget (one origin per line, e.g. https://app.example.com, "
+        "http://localhost:8080 or https://*.example.com)", validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Save project")
+
+    def validate_allowed_origins(self, field) -> None:
+        try:
+            parse_origins(field.data or "")
+        except DomainError as error:
+            raise ValidationError(str(error)) from None
 
 
 class UserForm(FlaskForm):
@@ -34,3 +52,17 @@ class UserForm(FlaskForm):
 
 class TeamForm(FlaskForm):
     name = StringField("Team name", validators=[DataRequired(), Length(max=80)])
+
+
+def optional_choices(values) -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [SelectChoice(v, v) for v in values]
+
+
+class KeywordRuleForm(FlaskForm):
+    pattern = StringField("Regular expression (searched in title and body, case-insensitive)",
+                          validators=[DataRequired(), Length(max=300)])
+    category = SelectField("Category", choices=optional_choices(("bug", "feature", "question", "other")),
+                           validators=[Optional()])
+    impact = SelectField("Impact", choices=optional_choices(("high", "medium", "low")), validators=[Optional()])
+    urgency = SelectField("Urgency", choices=optional_choices(("high", "medium", "low")), validators=[Optional()])
+    submit = SubmitField("Add rule")

@@ -7,7 +7,7 @@ from triage.admin import bp
 from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
 from triage.extensions import db
 from triage.models import Project, Role, Team, User
-from triage.services import DomainError, NotFound, accounts
+from triage.services import DomainError, NotFound, accounts, widget
 
 
 def all_teams() -> list[Team]:
@@ -44,8 +44,10 @@ def save_project(form: ProjectForm, project: Project | None) -> Project | None:
     team = chosen_team(form.default_team.data)
     try:
         if project is None:
-            return accounts.create_project(form.slug.data, form.name.data, team)
-        accounts.update_project(project, slug=form.slug.data, name=form.name.data, default_team=team)
+            project = accounts.create_project(form.slug.data, form.name.data, team)
+        else:
+            accounts.update_project(project, slug=form.slug.data, name=form.name.data, default_team=team)
+        widget.set_allowed_origins(project, form.allowed_origins.data or "")
         return project
     except DomainError as error:
         form.slug.errors.append(str(error))

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from triage.models import Status
 from triage.services.items import MAX_COMMENT
@@ -16,3 +16,24 @@ class StatusForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(), Length(max=MAX_COMMENT)])
     public = BooleanField("Public reply (the submitter sees it on their status page)")
+
+
+def level_choices() -> list[SelectChoice]:
+    return [SelectChoice(v, v.capitalize()) for v in ("high", "medium", "low")]
+
+
+class ReclassifyForm(FlaskForm):
+    """A triager's correction of the classifier; the priority follows from impact and urgency."""
+
+    category = SelectField("Category", choices=[SelectChoice(c, c.capitalize())
+                                                for c in ("bug", "feature", "question", "other")],
+                           validators=[DataRequired()])
+    impact = SelectField("Impact", choices=level_choices(), validators=[DataRequired()])
+    urgency = SelectField("Urgency", choices=level_choices(), validators=[DataRequired()])
+
+
+class AssignForm(FlaskForm):
+    """Give the item to a team and/or a person (choices are filled by the view)."""
+
+    team = SelectField("Team", validators=[Optional()])
+    assignee = SelectField("Assignee", validators=[Optional()])

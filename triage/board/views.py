@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
 from triage.auth import roles_required
 from triage.board import bp
-from triage.board.forms import CommentForm, StatusForm
+from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, StatusForm
 from triage.extensions import db
-from triage.models import Kind, Role, Status
-from triage.services import board, items
+from triage.models import Kind, Role, Status, Team, User
+from triage.services import DomainError, attachments, board, classify, items, pipeline, routing, sla
 
 
 def parse_filter(args) -> board.InboxFilter:
@@ -32,12 +32,21 @@ def inbox():
                            statuses=list(Status), kinds=list(Kind))
 
 
+def render_item(feedback, status: int = 200, **forms):
+    """The item page; a form that failed validation is passed in to show its errors."""
+    forms.setdefault("status_form", StatusForm(status=feedback.status.value))
+    forms.setdefault("comment_form", CommentForm())
+    forms.setdefault("assign_form", assign_form(feedback))
+    forms.setdefault("reclassify_form", ReclassifyForm(
+        category=feedback.category or "other", impact=feedback.impact or "medium",
+        urgency=feedback.urgency or "medium"))
+    return render_template("board/item.html", item=feedback, needs_review=classify.needs_review(feedback),
+                           **forms), status
+
+
 @bp.route("/items/<int:item_id>")
 def item(item_id: int):
-    feedback = items.get_item(item_id)
-    return render_template("board/item.html", item=feedback,
-                           status_form=StatusForm(status=feedback.status.value),
-                           comment_form=CommentForm())
+    return render_item(items.get_item(item_id))
 
 
 @bp.route("/items/<int:item_id>/status", methods=["POST"])
@@ -46,8 +55,7 @@ def change_status(item_id: int):
     feedback = items.get_item(item_id)
     form = StatusForm()
     if not form.validate_on_submit():
-        return render_template("board/item.html", item=feedback, status_form=form,
-                               comment_form=CommentForm()), 422
+        return render_item(feedback, 422, status_form=form)
     items.change_status(feedback, Status(form.status.data), current_user)
     db.session.commit()
     flash(f"Status set to {feedback.status.label}.", "success")
@@ -60,9 +68,77 @@ def comment(item_id: int):
     feedback = items.get_item(item_id)
     form = CommentForm()
     if not form.validate_on_submit():
-        return render_template("board/item.html", item=feedback, comment_form=form,
-                               status_form=StatusForm(status=feedback.status.value)), 422
+        return render_item(feedback, 422, comment_form=form)
     items.add_comment(feedback, current_user, form.body.data, form.public.data)
     db.session.commit()
     flash("Reply sent." if form.public.data else "Note added.", "success")
     return redirect(url_for("board.item", item_id=item_id))
+
+
+@bp.route("/items/<int:item_id>/classification", methods=["POST"])
+@roles_required(Role.AGENT)
+def reclassify(item_id: int):
+    feedback = items.get_item(item_id)
+    form = ReclassifyForm()
+    if not form.validate_on_submit():
+        return render_item(feedback, 422, reclassify_form=form)
+    changed = classify.reclassify(feedback, current_user, category=form.category.data,
+                                  impact=form.impact.data, urgency=form.urgency.data)
+    if changed:
+        pipeline.after_reclassification(feedback, current_user)
+    db.session.commit()
+    flash("Classification corrected: the next training learns from it." if changed else "Nothing changed.",
+          "success")
+    return redirect(url_for("board.item", item_id=item_id))
+
+
+@bp.route("/review")
+def review():
+    """The needs-review queue: open items the model is least sure about, least sure first."""
+    page = classify.review_queue(current_app.config["BOARD_PAGE_SIZE"])
+    return render_template("board/review.html", items=page)
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    """A stored screenshot, for staff only and always as a download (never rendered inline)."""
+    stored = attachments.get_attachment(attachment_id)
+    response = send_from_directory(attachments.upload_folder(), stored.storage_key, as_attachment=True,
+                                   download_name=stored.filename, mimetype=stored.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.context_processor
+def sla_helpers() -> dict:
+    return {"sla_clocks": sla.clocks}
+
+
+def assign_form(feedback, formdata=None) -> AssignForm:
+    """The assignment form with every team and every active staff member who is in a team."""
+    form = AssignForm(formdata=formdata, team=str(feedback.team_id or ""), assignee=str(feedback.assignee_id or ""))
+    teams = routing.all_teams()
+    form.team.choices = [("", "— no team —")] + [(str(t.id), t.name) for t in teams]
+    people = sorted({m.user for t in teams for m in t.memberships if m.user.active}, key=lambda u: u.display_name)
+    form.assignee.choices = [("", "— nobody —")] + [(str(u.id), u.display_name) for u in people]
+    return form
+
+
+@bp.route("/items/<int:item_id>/assignment", methods=["POST"])
+@roles_required(Role.AGENT)
+def assign(item_id: int):
+    feedback = items.get_item(item_id)
+    form = assign_form(feedback, request.form)
+    if form.validate_on_submit():
+        team = db.session.get(Team, int(form.team.data)) if form.team.data else None
+        user = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+        try:
+            changed = routing.assign(feedback, team, user, current_user)
+            db.session.commit()
+            flash("Assignment saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("board.item", item_id=item_id))
+        except DomainError as error:
+            db.session.rollback()
+            form.assignee.errors.append(str(error))
+    return render_item(feedback, 422, assign_form=form)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app, redirect, render_template, request, url_for
 
 from triage.extensions import db, limiter
@@ -37,3 +39,16 @@ def status(token: str):
     status_url = url_for("intake.status", token=token, _external=True)
     return render_template("intake/status.html", item=item, status_url=status_url,
                            thanks=request.args.get("thanks") == "1")
+
+
+@bp.route("/widget.js")
+def widget_js():
+    """The embeddable widget, loaded by other sites with one script tag."""
+    source = (Path(current_app.static_folder or "") / "widget.js").read_bytes()
+    response = current_app.response_class(source, mimetype="text/javascript")
+    response.add_etag()
+    response.make_conditional(request)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -40,6 +40,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 def inbox_query(flt: InboxFilter) -> Select:
     query = select(Feedback).options(joinedload(Feedback.project), joinedload(Feedback.assignee))
+    query = query.where(Feedback.quarantined.is_(False))  # suspected spam waits for an admin
     if flt.project_id:
         query = query.where(Feedback.project_id == flt.project_id)
     if flt.status:

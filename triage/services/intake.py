@@ -27,6 +27,8 @@ class Submission:
     channel: Channel = Channel.FORM
     context: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
+    # Suspected spam: stored for an admin to review, kept off the board.
+    quarantined: bool = False
 
 
 def project_by_slug(slug: str) -> Project:
@@ -54,11 +56,7 @@ def submit_feedback(project: Project, sub: Submission) -> Feedback:
     if len(title) > MAX_TITLE or len(sub.body) > MAX_BODY:
         raise DomainError(f"Summary is limited to {MAX_TITLE} and text to {MAX_BODY} characters.")
     if sub.idempotency_key:
-        existing = db.session.scalar(
-            select(Feedback).where(
-                Feedback.project_id == project.id, Feedback.idempotency_key == sub.idempotency_key
-            )
-        )
+        existing = item_by_idempotency_key(project, sub.idempotency_key)
         if existing is not None:
             return existing
     item = Feedback(
@@ -72,6 +70,7 @@ def submit_feedback(project: Project, sub: Submission) -> Feedback:
         submitter_name=(sub.name or "").strip() or None,
         context=sub.context,
         idempotency_key=sub.idempotency_key,
+        quarantined=sub.quarantined,
         team=project.default_team,
     )
     db.session.add(item)
@@ -80,6 +79,13 @@ def submit_feedback(project: Project, sub: Submission) -> Feedback:
     db.session.flush()
     pipeline.after_intake(item)
     return item
+
+
+def item_by_idempotency_key(project: Project, key: str) -> Feedback | None:
+    """The project's item stored under this idempotency key, if any."""
+    return db.session.scalar(
+        select(Feedback).where(Feedback.project_id == project.id, Feedback.idempotency_key == key)
+    )
 
 
 def item_by_status_token(token: str) -> Feedback:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from triage.extensions import db
 from triage.models import Comment, Event, Feedback, Status, User
-from triage.services import DomainError, NotFound
+from triage.services import DomainError, NotFound, notify, sla
 
 MAX_COMMENT = 20_000
 
@@ -23,6 +23,7 @@ def change_status(item: Feedback, status: Status, actor: User | None) -> None:
     item.status = status
     db.session.add(Event(feedback=item, actor=actor, kind="status_changed",
                          data={"from": old.value, "to": status.value}))
+    sla.on_status_changed(item, old, status)  # pause while waiting, stamp resolution
     db.session.flush()
 
 
@@ -38,5 +39,8 @@ def add_comment(item: Feedback, author: User, body: str, public: bool) -> Commen
     db.session.flush()
     db.session.add(Event(feedback=item, actor=author, kind="replied" if public else "commented",
                          data={"comment_id": comment.id}))
+    if public:  # the first reply meets the first-response target; the submitter gets an email
+        sla.on_public_reply(item)
+        notify.notify_submitter_of_reply(item, comment.id, body)
     db.session.flush()
     return comment

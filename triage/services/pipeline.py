@@ -1,12 +1,40 @@
 """What happens to every accepted item, in order: classify, route, set SLA due times."""
 from __future__ import annotations
 
-from triage.models import Feedback
+from flask import current_app
+
+from triage.models import Feedback, User
+from triage.services import classify, routing, sla
 
 
 def after_intake(item: Feedback) -> None:
     """Run the triage steps on a newly stored item (flushes; the caller commits).
 
     Each step must leave the item valid if it cannot do its part: an item is never
-    lost or rejected because a later step failed.
+    lost or rejected because a later step failed. Suspected spam (quarantined) skips them
+    all until an admin releases it (antispam.release runs them then). With CLASSIFY_INLINE
+    off, intake only stores the item and `flask triage worker` triages it in batches.
     """
+    if item.quarantined or not current_app.config["CLASSIFY_INLINE"]:
+        return  # left pending: the worker's next pass triages it
+    classify.classify_items([item])
+    # Routing and SLA read the category and priority set above, so they come after it.
+    routing.route(item)
+    sla.apply_sla(item)
+
+
+def after_reclassification(item: Feedback, actor: User) -> None:
+    """A triager changed the labels: route again and recompute the SLA for the new priority."""
+    routing.route(item, actor)
+    sla.on_priority_changed(item)
+
+
+def process_pending(limit: int = 500) -> int:
+    """Classify, route and set the SLA of items still unclassified; returns how many were done."""
+    items = classify.pending_items(limit)
+    if not classify.classify_items(items):
+        return 0
+    for item in items:
+        routing.route(item)
+        sla.apply_sla(item)
+    return len(items)

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ml import KeywordRules, ModelError, Prediction, TriageModel, priority_for
 from triage.extensions import db
@@ -104,6 +105,7 @@ def pending_items(limit: int = 500) -> list[Feedback]:
     """Items with no category yet (left by a model failure, or imported), oldest first."""
     return list(db.session.scalars(
         select(Feedback).where(Feedback.category.is_(None), Feedback.quarantined.is_(False))
+        .options(selectinload(Feedback.events))  # routing and SLA read the timelines
         .order_by(Feedback.id).limit(limit)
     ))
 

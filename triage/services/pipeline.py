@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from triage.extensions import db
 from triage.models import Feedback, User
 from triage.services import classify, routing, sla
 
@@ -34,7 +35,9 @@ def process_pending(limit: int = 500) -> int:
     items = classify.pending_items(limit)
     if not classify.classify_items(items):
         return 0
+    rules, policies = routing.ordered_rules(), sla.all_policies()
     for item in items:
-        routing.route(item)
-        sla.apply_sla(item)
+        routing.route(item, rules=rules, flush=False)
+        sla.apply_sla(item, policies, flush=False)
+    db.session.flush()
     return len(items)

@@ -55,17 +55,21 @@ def ordered_rules(active_only: bool = True) -> list[RoutingRule]:
 
 
 def assigned_by_hand(item: Feedback) -> bool:
-    """A person's assignment wins over the rules (a reclassification does not undo it)."""
-    query = select(Event.id).where(Event.feedback_id == item.id, Event.kind == "assigned", Event.actor_id.is_not(None))
-    return item.id is not None and db.session.scalar(query.limit(1)) is not None
+    """A person's assignment wins over the rules (a reclassification does not undo it).
+    Reads the item's timeline, which the SLA step reads too (loaded once per item)."""
+    return any(e.kind == "assigned" and e.actor_id is not None for e in item.events)
 
 
-def route(item: Feedback, actor: User | None = None) -> RoutingRule | None:
+def route(item: Feedback, actor: User | None = None,
+          rules: list[RoutingRule] | None = None, flush: bool = True) -> RoutingRule | None:
     """Give the item the team and assignee of the first matching active rule, or its project's
-    default team (flushes); returns the rule. Items assigned by hand are left alone."""
+    default team (flushes); returns the rule. Items assigned by hand are left alone.
+    A batch passes `rules` (ordered_rules()) to read them once, and flush=False to flush
+    once for all its items."""
     if assigned_by_hand(item):
         return None
-    rule = next((r for r in ordered_rules() if matches(r.conditions, item)), None)
+    rules = ordered_rules() if rules is None else rules
+    rule = next((r for r in rules if matches(r.conditions, item)), None)
     team = rule.team if rule else item.project.default_team
     if team is None:
         return None
@@ -73,7 +77,8 @@ def route(item: Feedback, actor: User | None = None) -> RoutingRule | None:
     db.session.add(Event(feedback=item, actor=actor, kind="routed", data={
         "rule_id": rule.id if rule else None, "rule": rule.name if rule else "project default team",
         "team": team.name, "assignee": item.assignee.email if item.assignee else None}))
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return rule
 
 

@@ -113,19 +113,25 @@ def paused_minutes(item: Feedback) -> float:
     return sum(e.data.get("paused_minutes", 0) for e in item.events if e.kind == "sla_resumed")
 
 
-def apply_sla(item: Feedback) -> None:
+def all_policies() -> dict[str, SlaPolicy]:
+    """Every policy by its priority, for a batch to read them once."""
+    return {p.priority: p for p in db.session.scalars(select(SlaPolicy))}
+
+
+def apply_sla(item: Feedback, policies: dict[str, SlaPolicy] | None = None, flush: bool = True) -> None:
     """Set the due times from the policy of the item's priority, counted from its creation
-    plus the time it already spent waiting; no priority or no policy clears them."""
-    policy = policy_for(item.priority)
+    plus the time it already spent waiting; no priority or no policy clears them.
+    A batch passes `policies` (all_policies()) to read them once, and flush=False."""
+    policy = policy_for(item.priority) if policies is None else policies.get(item.priority or "")
     if policy is None:
         item.first_response_due = item.resolution_due = None
+    else:
+        calendar, start = calendar_for(item, policy), item.created_at or utcnow()
+        extra = paused_minutes(item)
+        item.first_response_due = add_minutes(start, policy.first_response_minutes + extra, calendar)
+        item.resolution_due = add_minutes(start, policy.resolution_minutes + extra, calendar)
+    if flush:
         db.session.flush()
-        return
-    calendar, start = calendar_for(item, policy), item.created_at or utcnow()
-    extra = paused_minutes(item)
-    item.first_response_due = add_minutes(start, policy.first_response_minutes + extra, calendar)
-    item.resolution_due = add_minutes(start, policy.resolution_minutes + extra, calendar)
-    db.session.flush()
 
 
 def on_priority_changed(item: Feedback) -> None:

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from triage.extensions import db
 from triage.models import Channel, Event, Feedback, Kind, RoutingRule, Status, Strategy, Team, TeamRole, User
@@ -101,21 +101,32 @@ def pick_assignee(rule: RoutingRule | None, team: Team) -> User | None:
 
 def round_robin(team: Team) -> User | None:
     """The member after the team's last pick (by user id, wrapping around); remembers the pick.
-    The team row is locked on PostgreSQL so two intakes at once do not pick the same person."""
+
+    On PostgreSQL the pick is made and stored in its own short transaction on a second
+    connection, so the team row is locked for microseconds rather than for the rest of the
+    intake (or a worker's whole batch), which would queue every other intake behind it. A
+    rolled-back intake may thus skip a turn. SQLite serialises writers anyway: there the pick
+    is part of the caller's transaction.
+    """
     people = candidates(team)
     if not people:
         return None
-    if not locks.is_sqlite():  # SQLite already serialises writers
-        # FOR NO KEY UPDATE, not FOR UPDATE: the item's own INSERT already holds a KEY SHARE lock
-        # on this team row (its foreign key), and FOR UPDATE would deadlock two such intakes.
-        # The row must be fetched: only then does populate_existing refresh last_assigned_user_id
-        # with what the transaction that held the lock committed.
-        team = db.session.execute(select(Team).where(Team.id == team.id).with_for_update(key_share=True)
-                                  .execution_options(populate_existing=True)).scalar_one()
-    last = team.last_assigned_user_id or 0
-    pick = next((u for u in people if u.id > last), people[0])
-    team.last_assigned_user_id = pick.id
+    if locks.is_sqlite():
+        team.last_assigned_user_id = next_in_turn(people, team.last_assigned_user_id).id
+        return db.session.get(User, team.last_assigned_user_id)
+    with db.engine.begin() as connection:
+        # FOR NO KEY UPDATE: compatible with the KEY SHARE lock the item's own INSERT holds
+        # on this row (its foreign key), which FOR UPDATE would wait for forever.
+        last = connection.execute(select(Team.last_assigned_user_id).where(Team.id == team.id)
+                                  .with_for_update(key_share=True)).scalar()
+        pick = next_in_turn(people, last)
+        connection.execute(update(Team).where(Team.id == team.id).values(last_assigned_user_id=pick.id))
     return pick
+
+
+def next_in_turn(people: list[User], last_id: int | None) -> User:
+    """The first person with an id after `last_id`, wrapping around to the first."""
+    return next((u for u in people if u.id > (last_id or 0)), people[0])
 
 
 def least_loaded(team: Team) -> User | None:

@@ -4,8 +4,9 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_from
 from triage.extensions import db
-from triage.models import Event, Feedback, Kind, ModelVersion, Status, Strategy
+from triage.models import Event, Feedback, Kind, ModelVersion, Severity, Status, Strategy
 from triage.services import classify, training
+from triage.services.classify import LEVELS
 from triage.services.demo import training_frame
 from triage.services.intake import Submission, submit_feedback
 
@@ -210,3 +211,20 @@ def test_with_inline_triage_off_intake_stores_and_the_worker_triages(make_app):
         assert item.category == "bug" and item.team_id == project.default_team_id
         assert item.first_response_due is not None
         assert worker.classify_pass() == 0  # nothing left pending
+
+
+def test_keyword_rules_and_felt_severity_raise_the_models_urgency_never_lower_it(project, trained):
+    urgent = submit(project, "Export the dashboard to Excel", "Urgent: production is down for all users")
+    assert urgent.model_version == trained.version
+    assert (urgent.impact, urgent.urgency, urgent.priority) == ("high", "high", "P1")
+    assert any(r["feature"].startswith("rule:") and r["head"] == "urgency" for r in urgent.prediction["reasons"])
+    felt = submit_feedback(project, Submission(kind=Kind.BUG, title="Search is a bit slow", severity=Severity.CRITICAL))
+    db.session.commit()
+    assert felt.urgency == "high"
+    model_only = trained_model_prediction("Data on the dashboard disappears after refresh")
+    ruled = submit(project, "Data on the dashboard disappears after refresh. Typo? cosmetic")
+    assert LEVELS.index(ruled.urgency) <= LEVELS.index(model_only.urgency)  # a "low" rule never lowers it
+
+
+def trained_model_prediction(title: str):
+    return classify.active_model().predict([{"title": title, "body": "", "kind": "feedback"}])[0]

@@ -85,13 +85,27 @@ def apply_prediction(item: Feedback, prediction: Prediction) -> None:
         "priority": item.priority, "confidence": item.confidence, "model": item.model_version}))
 
 
+def raise_by_rules(predictions: list[Prediction], by_rules: list[Prediction]) -> list[Prediction]:
+    """Let a matching keyword rule or the submitter's own severity raise (never lower) the model's
+    impact and urgency: no training set has a true urgency label, so the model cannot learn
+    "urgent" or "data loss" until triagers' corrections teach it. The priority follows."""
+    for prediction, ruled in zip(predictions, by_rules):
+        for head in ("impact", "urgency"):
+            reasons = [r for r in ruled.reasons if r["head"] == head]
+            if reasons and LEVELS.index(getattr(ruled, head)) < LEVELS.index(getattr(prediction, head)):
+                setattr(prediction, head, getattr(ruled, head))
+                prediction.reasons.extend(reasons)
+        prediction.priority = priority_for(prediction.impact, prediction.urgency)
+    return predictions
+
+
 def classify_items(items: list[Feedback]) -> int:
     """Predict for items in one batch; on failure they stay unclassified. Returns how many were classified."""
     if not items:
         return 0
     try:
-        predictor = active_model() or keyword_rules()
-        predictions = predictor.predict([features(item) for item in items])
+        model, rules, rows = active_model(), keyword_rules(), [features(item) for item in items]
+        predictions = rules.predict(rows) if model is None else raise_by_rules(model.predict(rows), rules.predict(rows))
     except Exception:  # a broken model must never lose or reject an item
         log.exception("classification failed for %d items", len(items))
         return 0

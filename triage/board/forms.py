@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -37,3 +37,29 @@ class AssignForm(FlaskForm):
 
     team = SelectField("Team", validators=[Optional()])
     assignee = SelectField("Assignee", validators=[Optional()])
+
+
+class SaveViewForm(FlaskForm):
+    """Save the inbox's current filters (sent as hidden fields) under a name; the view fills
+    share_team's choices with the user's own teams."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    share_team = SelectField("Share with", validators=[Optional()])
+
+
+BULK_ACTIONS = [SelectChoice("assign", "Assign"), SelectChoice("status", "Set status"),
+                SelectChoice("reclassify", "Set impact/urgency"), SelectChoice("tag", "Add tag"),
+                SelectChoice("merge", "Merge into the oldest")]
+
+
+class BulkForm(FlaskForm):
+    """One action on the items ticked in the inbox; the view fills the team/assignee choices."""
+
+    ids = SelectMultipleField("Items", coerce=int, validate_choice=False, validators=[DataRequired()])
+    action = SelectField("Action", choices=BULK_ACTIONS, validators=[DataRequired()])
+    team = SelectField("Team", validators=[Optional()])
+    assignee = SelectField("Assignee", validators=[Optional()])
+    status = SelectField("Status", choices=STATUS_CHOICES, validators=[Optional()])
+    impact = SelectField("Impact", choices=level_choices(), validators=[Optional()])
+    urgency = SelectField("Urgency", choices=level_choices(), validators=[Optional()])
+    tag = StringField("Tag", validators=[Optional(), Length(max=40)])

@@ -4,32 +4,20 @@ from flask import current_app, flash, redirect, render_template, request, send_f
 from flask_login import current_user
 
 from triage.auth import roles_required
-from triage.board import bp
+from triage.auth.views import safe_next
+from triage.board import bp, queues
 from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, StatusForm
+from triage.errors import wants_json
 from triage.extensions import db
-from triage.models import Kind, Role, Status, Team, User
+from triage.models import Role, Status, Team, User
 from triage.services import DomainError, attachments, board, classify, items, pipeline, routing, sla
-
-
-def parse_filter(args) -> board.InboxFilter:
-    """Read the inbox filters from the query string; unknown values mean "any"."""
-    def enum_or_none(enum_class, value):
-        return enum_class(value) if value in {m.value for m in enum_class} else None
-
-    project = args.get("project", "")
-    return board.InboxFilter(
-        project_id=int(project) if project.isdigit() else None,
-        status=enum_or_none(Status, args.get("status")),
-        kind=enum_or_none(Kind, args.get("kind")),
-    )
 
 
 @bp.route("/")
 def inbox():
-    flt = parse_filter(request.args)
+    flt = board.InboxFilter.from_args(request.args)
     page = board.inbox_page(flt, request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"])
-    return render_template("board/inbox.html", page=page, flt=flt, projects=board.all_projects(),
-                           statuses=list(Status), kinds=list(Kind))
+    return render_template("board/inbox.html", page=page, flt=flt, **queues.inbox_context(flt))
 
 
 def render_item(feedback, status: int = 200, **forms):
@@ -55,11 +43,15 @@ def change_status(item_id: int):
     feedback = items.get_item(item_id)
     form = StatusForm()
     if not form.validate_on_submit():
+        if wants_json():  # the kanban's fetch asks for JSON
+            raise queues.form_problem(form)
         return render_item(feedback, 422, status_form=form)
     items.change_status(feedback, Status(form.status.data), current_user)
     db.session.commit()
+    if wants_json():
+        return {"id": feedback.id, "status": feedback.status.value, "label": feedback.status.label}
     flash(f"Status set to {feedback.status.label}.", "success")
-    return redirect(url_for("board.item", item_id=item_id))
+    return redirect(safe_next(request.form.get("next")) or url_for("board.item", item_id=item_id))
 
 
 @bp.route("/items/<int:item_id>/comments", methods=["POST"])
@@ -118,10 +110,7 @@ def sla_helpers() -> dict:
 def assign_form(feedback, formdata=None) -> AssignForm:
     """The assignment form with every team and every active staff member who is in a team."""
     form = AssignForm(formdata=formdata, team=str(feedback.team_id or ""), assignee=str(feedback.assignee_id or ""))
-    teams = routing.all_teams()
-    form.team.choices = [("", "— no team —")] + [(str(t.id), t.name) for t in teams]
-    people = sorted({m.user for t in teams for m in t.memberships if m.user.active}, key=lambda u: u.display_name)
-    form.assignee.choices = [("", "— nobody —")] + [(str(u.id), u.display_name) for u in people]
+    form.team.choices, form.assignee.choices = queues.team_and_people_choices()
     return form
 
 

@@ -51,6 +51,8 @@ class Feedback(db.Model):
         UniqueConstraint("project_id", "idempotency_key"),
         Index("ix_feedback_status_created", "status", "created_at"),
         Index("ix_feedback_project_created", "project_id", "created_at"),
+        # The board's default order (priority, then due time): each page reads index ranges.
+        Index("ix_feedback_priority_due", "priority", "resolution_due", "id"),
         # The worker polls for unclassified items every second; this keeps that lookup tiny.
         Index("ix_feedback_pending", "id", sqlite_where=text("category IS NULL"),
               postgresql_where=text("category IS NULL")),

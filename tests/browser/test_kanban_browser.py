@@ -1,0 +1,66 @@
+"""The kanban in headless Chromium: a card moves by keyboard and by drag and drop through
+the status endpoint without a page reload; with JavaScript off, the card's form still works."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.board_support import stored
+from tests.conftest import PASSWORD, make_user
+from triage.extensions import db
+from triage.models import Role, Status
+from triage.services.accounts import create_project
+
+
+def sign_in(page, live_app, user) -> None:
+    page.goto(f"{live_app.url}/auth/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(f"{live_app.url}/board/**")
+
+
+def status_of(item) -> Status:
+    db.session.expire_all()
+    return db.session.get(type(item), item.id).status
+
+
+def test_a_card_moves_by_keyboard_and_by_drag_and_drop(page, live_app):
+    project = create_project("shop", "Shop")
+    item = stored(project, "Checkout hangs", priority="P1")
+    db.session.commit()
+    sign_in(page, live_app, make_user(Role.AGENT))
+    page.goto(f"{live_app.url}/board/kanban")
+    page.evaluate("window.notReloaded = true")
+    card = page.locator(f'.kanban-card[data-id="{item.id}"]')
+    expect(card.locator(".kanban-form")).to_be_hidden()
+    card.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator('.kanban-column[data-status="triaged"] .kanban-card')).to_have_count(1)
+    expect(page.locator("#kanban-status")).to_contain_text("moved to Triaged")
+    assert status_of(item) == Status.TRIAGED
+    expect(card).to_be_focused()
+    card.locator('[data-move="1"]').click()
+    expect(page.locator('.kanban-column[data-status="in_progress"] .kanban-card')).to_have_count(1)
+    card.drag_to(page.locator('.kanban-column[data-status="waiting"]'))
+    expect(page.locator('.kanban-column[data-status="waiting"] .kanban-card')).to_have_count(1)
+    assert status_of(item) == Status.WAITING
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_without_javascript_the_card_form_moves_it(browser, live_app):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        project = create_project("shop", "Shop")
+        item = stored(project, "Checkout hangs", priority="P1")
+        db.session.commit()
+        sign_in(page, live_app, make_user(Role.AGENT))
+        page.goto(f"{live_app.url}/board/kanban?priority=P1")
+        card = page.locator(f'.kanban-card[data-id="{item.id}"]')
+        card.locator("select[name=status]").select_option("in_progress")
+        card.locator("button[type=submit]").click()
+        page.wait_for_url(f"{live_app.url}/board/kanban?priority=P1")
+        expect(page.locator('.kanban-column[data-status="in_progress"] .kanban-card')).to_have_count(1)
+        assert status_of(item) == Status.IN_PROGRESS
+    finally:
+        context.close()

@@ -84,6 +84,7 @@ DEFAULTS = {
     "API_RATE_LIMIT_OVERALL": "600 per minute",
     "API_RATE_LIMIT_FORM_TOKENS": "60 per minute",  # per client address
     "API_MAX_BODY": 64 * 1024,
+    "API_RATE_LIMIT_PER_TOKEN": "300 per minute",  # the staff API, per personal token
     "FORM_TOKEN_MAX_AGE": 2 * 3600,  # seconds a widget panel may stay open
     "FORM_MIN_FILL_SECONDS": 2.0,  # faster than this is a bot: quarantined
     # Screenshots: bytes and pixels at most, how many per item; stored in UPLOAD_FOLDER

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 
@@ -7,3 +7,11 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Sign in")
+
+
+class TokenForm(FlaskForm):
+    """A new personal API token: only its name is chosen, the value is random."""
+
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
+                       description="What uses it, e.g. \"nightly export script\".")
+    submit = SubmitField("Create token")

@@ -9,7 +9,8 @@ MAX_COMMENT = 20_000
 
 
 def get_item(item_id: int) -> Feedback:
-    item = db.session.get(Feedback, item_id)
+    """The item with this id; NotFound also for ids no INTEGER column can hold (URLs take any)."""
+    item = db.session.get(Feedback, item_id) if 0 < item_id < 2**31 else None
     if item is None:
         raise NotFound(f"No item {item_id}.")
     return item

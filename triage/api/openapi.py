@@ -1,0 +1,184 @@
+"""The OpenAPI 3.1 document of /api/v1, kept by hand as reviewed data.
+
+tests/test_openapi.py validates it with openapi-spec-validator, checks real responses
+against it with openapi-core and fuzzes the live app with schemathesis, so it stays true.
+"""
+from __future__ import annotations
+
+from flask import jsonify
+
+from triage.api import bp
+from triage.models import Status
+from triage.services import board, classify, staff_api
+
+STATUSES = [s.value for s in Status]
+LEVELS = list(classify.LEVELS)
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def errors(*statuses: int) -> dict:
+    """The documented error answers of an operation, all in the one error shape."""
+    texts = {400: "Malformed request (e.g. not JSON)", 401: "Missing, unknown or revoked token",
+             403: "Refused: origin not allowed, or the role may not do this", 404: "Not found",
+             413: "Body too large", 415: "Not JSON", 422: "Invalid fields (see error.fields)",
+             429: "Rate limited (see Retry-After)"}
+    return {str(s): {"description": texts[s], "content": {"application/json": {"schema": ref("Error")}}}
+            for s in statuses}
+
+
+def ok(description: str, schema: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+STRING = {"type": "string"}
+STAMP = {"type": "string", "format": "date-time"}
+ID = {"type": "integer", "minimum": 1}
+ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": ID}
+REF = {"type": "object", "required": ["id", "name"], "additionalProperties": False,
+       "properties": {"id": ID, "name": STRING}}
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {
+        "error": {"type": "object", "required": ["code", "message", "fields"], "additionalProperties": False,
+                  "properties": {"code": STRING, "message": STRING,
+                                 "fields": {"type": "object", "additionalProperties": STRING}}}}},
+    "FormToken": {"type": "object", "required": ["token", "min_fill_seconds", "expires_in"],
+                  "additionalProperties": False, "properties": {
+                      "token": STRING, "min_fill_seconds": {"type": "number"}, "expires_in": {"type": "integer"}}},
+    "FeedbackSubmission": {"type": "object", "required": ["public_key"], "properties": {
+        "public_key": {**STRING, "description": "The project's public widget key"},
+        "kind": {"enum": ["bug", "idea", "feedback", "other"]},
+        "title": {**STRING, "maxLength": 200}, "message": {**STRING, "maxLength": 20000},
+        "email": {**STRING, "maxLength": 254},
+        "context": {"type": "object", "description": "page_url, referrer, user_agent, viewport, language, "
+                    "app_version, metadata (flat object), js_errors (list)"},
+        "user": {"type": "object", "description": "The host's user; trusted only with user_signature"},
+        "user_signature": {**STRING, "description": "HMAC-SHA256 of the canonical user JSON with the project secret"},
+        "form_token": {**STRING, "description": "From GET /form-token; missing or stale tokens are quarantined"},
+        "website": {**STRING, "description": "Honeypot: leave empty"}}},
+    "Receipt": {"type": "object", "required": ["id", "status_url", "upload_url", "upload_token"],
+                "additionalProperties": False, "properties": {
+                    "id": ID, "status_url": {**STRING, "format": "uri"}, "upload_url": {**STRING, "format": "uri"},
+                    "upload_token": STRING}},
+    "Attachment": {"type": "object", "required": ["id", "filename", "content_type", "size"],
+                   "additionalProperties": False, "properties": {
+                       "id": ID, "filename": STRING, "content_type": STRING, "size": {"type": "integer"}}},
+    "Item": {"type": "object", "additionalProperties": False, "required": [
+        "id", "project", "channel", "kind", "title", "body", "status", "category", "impact", "urgency",
+        "priority", "confidence", "tags", "team", "assignee", "submitter_email", "first_response_due",
+        "resolution_due", "created_at", "updated_at"], "properties": {
+        "id": ID,
+        "project": {"type": "object", "required": ["id", "slug"], "additionalProperties": False,
+                    "properties": {"id": ID, "slug": STRING}},
+        "channel": {"enum": ["form", "widget", "survey", "api", "import"]},
+        "kind": {"enum": ["bug", "idea", "feedback"]}, "title": STRING, "body": STRING,
+        "status": {"enum": STATUSES}, "category": nullable({"enum": list(classify.CATEGORIES)}),
+        "impact": nullable({"enum": LEVELS}), "urgency": nullable({"enum": LEVELS}),
+        "priority": nullable({"enum": list(board.PRIORITIES)}), "confidence": nullable({"type": "number"}),
+        "tags": {"type": "array", "items": STRING}, "team": nullable(REF), "assignee": nullable(REF),
+        "submitter_email": nullable(STRING), "first_response_due": nullable(STAMP),
+        "resolution_due": nullable(STAMP), "created_at": STAMP, "updated_at": STAMP}},
+    "Event": {"type": "object", "required": ["id", "kind", "actor", "data", "created_at"],
+              "additionalProperties": False, "properties": {
+                  "id": ID, "kind": STRING, "actor": nullable(REF), "data": {"type": "object"}, "created_at": STAMP}},
+    "Comment": {"type": "object", "required": ["id", "body", "public", "author", "created_at"],
+                "additionalProperties": False, "properties": {
+                    "id": ID, "body": STRING, "public": {"type": "boolean"}, "author": nullable(REF),
+                    "created_at": STAMP}},
+    "ItemPage": {"type": "object", "required": ["items", "next_cursor"], "additionalProperties": False,
+                 "properties": {"items": {"type": "array", "items": ref("Item")},
+                                "next_cursor": nullable({**STRING, "description": "Pass as ?cursor= for the next page"})}},
+    "ItemPatch": {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
+        "status": {"enum": STATUSES}, "team_id": nullable(ID), "assignee_id": nullable(ID),
+        "category": {"enum": list(classify.CATEGORIES)}, "impact": {"enum": LEVELS}, "urgency": {"enum": LEVELS},
+        "tags": {"type": "array", "maxItems": staff_api.MAX_TAGS,
+                 "items": {**STRING, "minLength": 1, "maxLength": staff_api.MAX_TAG}},
+        "comment": {"type": "object", "required": ["body"], "additionalProperties": False,
+                    "properties": {"body": {**STRING, "minLength": 1, "maxLength": 20000},
+                                   "public": {"type": "boolean", "default": False}}}}},
+}
+# Item plus its context, timeline and comments, spelled out: an allOf with Item would be
+# refused by Item's additionalProperties: false.
+SCHEMAS["ItemDetail"] = {
+    "type": "object", "additionalProperties": False,
+    "required": SCHEMAS["Item"]["required"] + ["context", "events", "comments"],
+    "properties": {**SCHEMAS["Item"]["properties"], "context": {"type": "object"},
+                   "events": {"type": "array", "items": ref("Event")},
+                   "comments": {"type": "array", "items": ref("Comment")}}}
+
+STAFF = [{"bearerAuth": []}]
+PATHS = {
+    "/form-token": {"get": {
+        "operationId": "formToken", "tags": ["widget"], "summary": "A short-lived anti-spam form token",
+        "parameters": [{"name": "key", "in": "query", "required": True, "schema": STRING}],
+        "responses": {"200": ok("A signed token", "FormToken"), **errors(403, 404, 429)}}},
+    "/feedback": {"post": {
+        "operationId": "submitFeedback", "tags": ["widget"], "summary": "Send feedback with a public key",
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                        "schema": {**STRING, "minLength": 8, "maxLength": 100},
+                        "description": "The same key returns the same item, never a second one"}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("FeedbackSubmission")}}},
+        "responses": {"201": ok("Stored", "Receipt"), "200": ok("Already stored under this Idempotency-Key", "Receipt"),
+                      **errors(400, 403, 404, 413, 415, 422, 429)}}},
+    "/feedback/{item_id}/attachments": {"post": {
+        "operationId": "uploadAttachment", "tags": ["widget"], "summary": "Attach a screenshot (PNG, JPEG, WebP)",
+        "parameters": [ITEM_ID],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["token", "file"], "properties": {
+                "token": {**STRING, "description": "upload_token from the receipt"},
+                "file": {**STRING, "contentMediaType": "application/octet-stream"}}}}}},
+        "responses": {"201": ok("Stored, re-encoded without metadata", "Attachment"),
+                      **errors(400, 403, 404, 413, 422, 429)}}},
+    "/items": {"get": {
+        "operationId": "listItems", "tags": ["staff"], "summary": "Items, newest first, with cursor pagination",
+        "security": STAFF, "parameters": [
+            query("project", ID, "Project id"), query("team", ID, "Team id"), query("assignee", ID, "User id"),
+            query("status", {"enum": ["any", "open", *STATUSES], "default": "any"}, "A status, open or any"),
+            query("category", {"enum": list(board.CATEGORIES)}, "Category"),
+            query("priority", {"enum": list(board.PRIORITIES)}, "Priority"),
+            query("q", {**STRING, "maxLength": board.MAX_QUERY}, "Words in the title or body"),
+            query("cursor", STRING, "next_cursor of the previous page"),
+            query("limit", {"type": "integer", "minimum": 1, "maximum": staff_api.MAX_LIMIT,
+                            "default": staff_api.DEFAULT_LIMIT}, "Page size")],
+        "responses": {"200": ok("One page", "ItemPage"), **errors(401, 422, 429)}}},
+    "/items/{item_id}": {
+        "get": {"operationId": "getItem", "tags": ["staff"], "summary": "One item with its timeline and comments",
+                "security": STAFF, "parameters": [ITEM_ID],
+                "responses": {"200": ok("The item", "ItemDetail"), **errors(401, 404, 429)}},
+        "patch": {"operationId": "updateItem", "tags": ["staff"], "security": STAFF, "parameters": [ITEM_ID],
+                  "summary": "Change status, assignment, labels or tags, or comment (agents and admins)",
+                  "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ItemPatch")}}},
+                  "responses": {"200": ok("The changed item", "ItemDetail"),
+                                **errors(400, 401, 403, 404, 413, 415, 422, 429)}}},
+    "/openapi.json": {"get": {
+        "operationId": "openapiDocument", "tags": ["meta"], "summary": "This document",
+        "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
+            "schema": {"type": "object"}}}}}}},
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "triage API", "version": "1.0.0",
+             "description": "The widget's public endpoints (public key, no cookies) and the staff API "
+                            "(personal token from /auth/tokens). Every error is {\"error\": {code, message, fields}}."},
+    "servers": [{"url": "/api/v1"}],
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS, "securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "description": "A personal API token"}}},
+}
+
+
+@bp.route("/openapi.json")
+def openapi_document():
+    return jsonify(DOCUMENT)

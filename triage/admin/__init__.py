@@ -9,3 +9,4 @@ require_roles(bp, [Role.ADMIN])
 
 from triage.admin import learning, quarantine, views  # noqa: E402,F401
 from triage.admin import workflow  # noqa: E402,F401  (routing, SLA, webhooks, outbox)
+from triage.admin import surveys  # noqa: E402,F401  (NPS, CSAT, single-question surveys)

@@ -40,3 +40,22 @@ class FeedbackForm(FlaskForm):
     def validate_description(self, field) -> None:
         if len(self.body()) > MAX_BODY:
             raise ValidationError(f"All text together is limited to {MAX_BODY:,} characters.")
+
+
+class SurveyAnswerForm(FlaskForm):
+    """A hosted survey's answer; the view sets the score choices from the survey's scale
+    (and drops the score for a single open question)."""
+
+    score = RadioField("Your score", validators=[DataRequired("Choose a score.")])
+    comment = TextAreaField("Anything you would like to add?", validators=[Length(max=5000)])
+
+    @classmethod
+    def for_survey(cls, survey, scale: range) -> "SurveyAnswerForm":
+        form = cls()
+        if len(scale) > 1:
+            form.score.choices = [SelectChoice(str(n), str(n)) for n in scale]
+            form.comment.label.text = "Why?" if survey.kind.value == "nps" else form.comment.label.text
+        else:
+            del form.score
+            form.comment.label.text = "Your answer"
+        return form

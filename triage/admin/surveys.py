@@ -1,0 +1,79 @@
+"""Survey administration: create NPS, CSAT and single-question surveys, read their scores."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from triage.admin import bp
+from triage.admin.survey_forms import KIND_LABELS, SelectChoice, SurveyForm
+from triage.admin.workflow_forms import ActionForm
+from triage.extensions import db
+from triage.models import Project, SurveyKind
+from triage.services import DomainError, surveys
+
+
+def survey_form(formdata=None) -> SurveyForm:
+    form = SurveyForm(formdata=formdata)
+    form.project.choices = [SelectChoice(str(p.id), p.name) for p in db.session.scalars(select(Project).order_by(Project.name))]
+    return form
+
+
+def render_list(form: SurveyForm, status: int = 200):
+    return render_template("admin/surveys.html", form=form, surveys=surveys.all_surveys(),
+                           kinds=KIND_LABELS, action_form=ActionForm()), status
+
+
+@bp.route("/surveys")
+def surveys_index():
+    return render_list(survey_form())
+
+
+@bp.route("/surveys", methods=["POST"])
+def create_survey():
+    form = survey_form(request.form)
+    if not form.validate_on_submit():
+        return render_list(form, 422)
+    try:
+        survey = surveys.create_survey(db.session.get(Project, int(form.project.data)),
+                                       SurveyKind(form.kind.data), form.question.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        form.question.errors = [*form.question.errors, str(error)]
+        return render_list(form, 422)
+    db.session.commit()
+    flash("Survey created: share its link.", "success")
+    return redirect(url_for("admin.survey", survey_id=survey.id))
+
+
+def period_arg() -> str:
+    value = request.args.get("period", "month")
+    return value if value in surveys.PERIODS else "month"
+
+
+@bp.route("/surveys/<int:survey_id>")
+def survey(survey_id: int):
+    found = surveys.get_survey(survey_id)
+    frame = surveys.responses_frame(found)
+    table = surveys.scores_by_period(frame, found.kind, period_arg())
+    return render_template("admin/survey.html", survey=found, kinds=KIND_LABELS, period=period_arg(),
+                           periods=surveys.PERIODS, rows=surveys.score_records(table), total=len(frame),
+                           recent=surveys.recent_responses(found), action_form=ActionForm())
+
+
+@bp.route("/surveys/<int:survey_id>/active", methods=["POST"])
+def toggle_survey(survey_id: int):
+    found = surveys.get_survey(survey_id)
+    if ActionForm().validate_on_submit():
+        surveys.set_active(found, not found.active)
+        db.session.commit()
+        flash("Survey opened." if found.active else "Survey closed: its link answers 404.", "success")
+    return redirect(url_for("admin.survey", survey_id=survey_id))
+
+
+@bp.route("/surveys/<int:survey_id>/scores.csv")
+def survey_scores_csv(survey_id: int):
+    found = surveys.get_survey(survey_id)
+    table = surveys.scores_by_period(surveys.responses_frame(found), found.kind, period_arg())
+    name = f"survey-{found.id}-{found.kind.value}-{period_arg()}.csv"
+    return surveys.scores_csv(table), 200, {"Content-Type": "text/csv; charset=utf-8",
+                                            "Content-Disposition": f'attachment; filename="{name}"'}

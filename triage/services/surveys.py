@@ -1,0 +1,145 @@
+"""Surveys: NPS (0-10), CSAT (1-5) and single open questions; responses, whose comments
+become feedback items, and scores per period computed with pandas as pure transforms."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from triage.extensions import db
+from triage.models import Channel, Kind, Project, Survey, SurveyKind, SurveyResponse
+from triage.services import DomainError, NotFound, intake
+
+MAX_QUESTION = 300
+MAX_COMMENT = 5_000
+SCALES = {SurveyKind.NPS: range(0, 11), SurveyKind.CSAT: range(1, 6), SurveyKind.SINGLE: range(0, 1)}
+DEFAULT_QUESTIONS = {
+    SurveyKind.NPS: "How likely are you to recommend us to a friend or colleague?",
+    SurveyKind.CSAT: "How satisfied are you with us?",
+}
+PERIODS = {"week": "W", "month": "M", "quarter": "Q"}
+COLUMNS = ["period", "responses", "score", "trend"]
+
+
+def all_surveys() -> list[Survey]:
+    return list(db.session.scalars(select(Survey).order_by(Survey.id.desc())))
+
+
+def get_survey(survey_id: int) -> Survey:
+    survey = db.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
+    if survey is None:
+        raise NotFound(f"No survey {survey_id}.")
+    return survey
+
+
+def survey_by_token(token: str) -> Survey:
+    """The active survey behind a hosted link; NotFound for unknown or paused ones."""
+    survey = db.session.scalar(select(Survey).where(Survey.token == token))
+    if survey is None or not survey.active:
+        raise NotFound("This survey does not exist or is closed.")
+    return survey
+
+
+def create_survey(project: Project, kind: SurveyKind, question: str) -> Survey:
+    """Add a survey to a project (flushes); NPS and CSAT get their standard question when none is given."""
+    question = question.strip() or DEFAULT_QUESTIONS.get(kind, "")
+    if not question or len(question) > MAX_QUESTION:
+        raise DomainError(f"Write the question (at most {MAX_QUESTION} characters).")
+    survey = Survey(project=project, kind=kind, question=question)
+    db.session.add(survey)
+    db.session.flush()
+    return survey
+
+
+def set_active(survey: Survey, active: bool) -> None:
+    """Open or close the hosted link (flushes); responses are kept either way."""
+    survey.active = active
+    db.session.flush()
+
+
+def record_response(survey: Survey, score: int | None, comment: str, respondent: str | None = None) -> SurveyResponse:
+    """Store a response (flushes); its comment, if any, becomes a feedback item through intake
+    (channel survey) so it is classified and routed like any other. A single-question survey
+    takes a comment and no score."""
+    comment = comment.strip()
+    if survey.kind == SurveyKind.SINGLE:
+        score = 0
+        if not comment:
+            raise DomainError("Write an answer.")
+    elif score is None or score not in SCALES[survey.kind]:
+        scale = SCALES[survey.kind]
+        raise DomainError(f"Choose a score from {scale.start} to {scale.stop - 1}.")
+    if len(comment) > MAX_COMMENT:
+        raise DomainError(f"A comment is limited to {MAX_COMMENT} characters.")
+    response = SurveyResponse(survey=survey, score=score, comment=comment, respondent=respondent)
+    db.session.add(response)
+    if comment:
+        response.feedback = intake.submit_feedback(survey.project, intake.Submission(
+            kind=Kind.FEEDBACK, title=survey_title(survey, score, comment), body=comment,
+            channel=Channel.SURVEY, context=survey_context(survey, score)))
+    db.session.flush()
+    return response
+
+
+def survey_title(survey: Survey, score: int, comment: str) -> str:
+    first = comment.splitlines()[0][:120]
+    return first if survey.kind == SurveyKind.SINGLE else f"{survey.kind.value.upper()} {score}: {first}"
+
+
+def survey_context(survey: Survey, score: int) -> dict[str, Any]:
+    context: dict[str, Any] = {"survey_id": survey.id, "survey_kind": survey.kind.value}
+    if survey.kind != SurveyKind.SINGLE:
+        context["survey_score"] = score  # the classifier reads it (a detractor's comment is urgent-ish)
+    return context
+
+
+def recent_responses(survey: Survey, limit: int = 20) -> list[SurveyResponse]:
+    """The latest responses, newest first."""
+    return list(db.session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
+                                   .order_by(SurveyResponse.id.desc()).limit(limit)))
+
+
+def responses_frame(survey: Survey) -> pd.DataFrame:
+    """The survey's responses as a frame (created_at, score, comment, feedback_id), oldest first."""
+    rows = db.session.execute(
+        select(SurveyResponse.created_at, SurveyResponse.score, SurveyResponse.comment, SurveyResponse.feedback_id)
+        .where(SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.created_at)).all()
+    frame = pd.DataFrame(rows, columns=["created_at", "score", "comment", "feedback_id"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    return frame
+
+
+# -- pure transforms, tested on small frames ------------------------------------------------
+
+def nps(scores: pd.Series) -> float:
+    """%promoters (9-10) minus %detractors (0-6), from -100 to 100."""
+    return float(round(((scores >= 9).mean() - (scores <= 6).mean()) * 100, 1))
+
+
+def csat(scores: pd.Series) -> float:
+    """The share of satisfied answers (4 and 5), in percent."""
+    return float(round((scores >= 4).mean() * 100, 1))
+
+
+def scores_by_period(frame: pd.DataFrame, kind: SurveyKind, period: str = "month") -> pd.DataFrame:
+    """One row per period with responses: period label, response count, score (NPS or CSAT,
+    None for a single question) and trend (change of score since the previous row)."""
+    if frame.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    labels = frame["created_at"].dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period(PERIODS[period])
+    grouped = frame.groupby(labels.astype(str), sort=True)["score"]
+    table = grouped.size().rename("responses").to_frame()
+    scorer = {SurveyKind.NPS: nps, SurveyKind.CSAT: csat}.get(kind)
+    table["score"] = grouped.apply(scorer) if scorer else float("nan")
+    table["trend"] = table["score"].diff().round(1)
+    return table.rename_axis("period").reset_index()[COLUMNS]
+
+
+def score_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for a template: NaN (no score, or no earlier period) becomes None."""
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def scores_csv(table: pd.DataFrame) -> str:
+    return table.to_csv(index=False)

@@ -10,7 +10,8 @@ from triage.models import Role
 # Endpoints anyone may open, with an example for each URL argument.
 PUBLIC = {"static", "bootstrap.static", "auth.login", "intake.feedback_form", "intake.status", "root.index",
           # the widget and its public API (a public key or an upload token, never a session)
-          "intake.widget_js", "api.form_token", "api.submit_feedback", "api.upload_attachment"}
+          "intake.widget_js", "api.form_token", "api.submit_feedback", "api.upload_attachment",
+          "api.openapi_document", "intake.survey"}
 
 
 def example_url(rule) -> str:

@@ -98,12 +98,14 @@ def test_two_intakes_at_once_take_turns_without_deadlock(app, teams):
     rule("Billing", billing, Strategy.ROUND_ROBIN)
     project = create_project("shop", "Shop")
     db.session.commit()
+    # Read outside the threads: the test's own session is not shared with them.
+    project_id, team_id = project.id, billing.id
     both_inserted, errors, picks = threading.Barrier(2, timeout=10), [], []
 
     def intake():
         with app.app_context():
             try:
-                item = new_item(db.session.get(type(project), project.id), team_id=billing.id)
+                item = new_item(db.session.get(type(project), project_id), team_id=team_id)
                 both_inserted.wait()
                 routing.route(item)
                 db.session.commit()

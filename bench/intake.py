@@ -166,7 +166,12 @@ def bench_database(kind: str, args) -> dict:
     finally:
         for process in processes:
             process.terminate()
-            process.wait(10)
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:  # a worker still busy with its backlog
+                process.kill()
+                process.wait()
         drop()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -88,13 +88,15 @@ def submit_feedback():
             project, data, channel=Channel.WIDGET if request.headers.get("Origin") else Channel.API,
             user_agent=request.headers.get("User-Agent", ""), idempotency_key=idempotency_key,
             spam_reasons=reasons)
+        answer = receipt(item)  # before the commit, which expires the item and would cost a reload
         db.session.commit()
     except IntegrityError:  # the same key sent twice at once: the other request stored it
         db.session.rollback()
         item, created = intake.item_by_idempotency_key(project, idempotency_key or ""), False
         if item is None:
             raise
-    return jsonify(receipt(item)), 201 if created else 200
+        answer = receipt(item)
+    return jsonify(answer), 201 if created else 200
 
 
 @bp.route("/feedback/<int:item_id>/attachments", methods=["POST"])

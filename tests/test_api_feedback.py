@@ -225,3 +225,13 @@ def test_rate_limited_answer_is_json_the_widget_can_read(make_app):
     assert_error(response, 429, "too_many_requests")
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "Retry-After" in response.headers
+
+
+def test_an_email_that_lower_casing_lengthens_past_the_column_is_refused(project):
+    """Found by schemathesis on PostgreSQL: "İ".lower() is two code points, so a 254-character
+    address could become too long for its column after normalisation."""
+    from triage.services import DomainError
+
+    with pytest.raises(DomainError):
+        intake.submit_feedback(project, intake.Submission(kind=Kind.BUG, title="x", email="İ" * 200 + "@example.com"))
+    assert item_count() == 0

@@ -12,6 +12,7 @@ from triage.services import DomainError, NotFound, pipeline
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
+MAX_EMAIL = 254
 
 
 @dataclass
@@ -59,6 +60,10 @@ def submit_feedback(project: Project, sub: Submission) -> Feedback:
         existing = item_by_idempotency_key(project, sub.idempotency_key)
         if existing is not None:
             return existing
+    # Lower-casing can lengthen a string ("İ" becomes two code points): check the stored form.
+    email = (sub.email or "").strip().lower() or None
+    if email and len(email) > MAX_EMAIL:
+        raise DomainError(f"An email address has at most {MAX_EMAIL} characters.")
     item = Feedback(
         project=project,
         channel=sub.channel,
@@ -66,7 +71,7 @@ def submit_feedback(project: Project, sub: Submission) -> Feedback:
         title=title,
         body=sub.body.strip(),
         severity=sub.severity,
-        submitter_email=(sub.email or "").strip().lower() or None,
+        submitter_email=email,
         submitter_name=(sub.name or "").strip() or None,
         context=sub.context,
         idempotency_key=sub.idempotency_key,

@@ -172,7 +172,7 @@ def database(kind: str, workdir: Path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-    return f"{PG_SERVER}?options=-csearch_path%3D{schema}", drop
+    return f"{PG_SERVER}?options=-csearch_path%3D{schema}%2Cpublic", drop
 
 
 def data_size(kind: str, url: str) -> str:

@@ -125,7 +125,7 @@ def database_env(kind: str, workdir: Path) -> tuple[dict, callable]:
     admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    env["DATABASE_URL"] = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    env["DATABASE_URL"] = f"{PG_SERVER}?options=-csearch_path%3D{schema}%2Cpublic"
 
     def drop():
         with admin.connect() as conn:

@@ -30,6 +30,7 @@ def base_config(url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SESSION_COOKIE_SECURE": False,
+        "WEBHOOK_ALLOW_PRIVATE": True,  # the webhook receivers of the tests listen on 127.0.0.1
     }
 
 
@@ -50,7 +51,8 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def database_url(tmp_path):
-    """A database nobody else uses: a new SQLite file, or a new PostgreSQL schema."""
+    """A database nobody else uses: a new SQLite file, or a new PostgreSQL schema (searched
+    first; public after it, where shared extensions such as pg_trgm live)."""
     server = os.environ.get("TEST_DATABASE_URL")
     if not server:
         yield f"sqlite:///{tmp_path / 'test.db'}"
@@ -61,7 +63,7 @@ def database_url(tmp_path):
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in server else "?"
-    yield f"{server}{sep}options=-csearch_path%3D{schema}"
+    yield f"{server}{sep}options=-csearch_path%3D{schema}%2Cpublic"
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()

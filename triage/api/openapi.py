@@ -9,7 +9,7 @@ from flask import jsonify
 
 from triage.api import bp
 from triage.models import Status
-from triage.services import board, classify, staff_api
+from triage.services import board, classify, staff_api, themes
 
 STATUSES = [s.value for s in Status]
 LEVELS = list(classify.LEVELS)
@@ -76,7 +76,7 @@ SCHEMAS = {
                        "id": ID, "filename": STRING, "content_type": STRING, "size": {"type": "integer"}}},
     "Item": {"type": "object", "additionalProperties": False, "required": [
         "id", "project", "channel", "kind", "title", "body", "status", "category", "impact", "urgency",
-        "priority", "confidence", "tags", "team", "assignee", "submitter_email", "first_response_due",
+        "priority", "confidence", "tags", "team", "assignee", "theme", "submitter_email", "first_response_due",
         "resolution_due", "created_at", "updated_at"], "properties": {
         "id": ID,
         "project": {"type": "object", "required": ["id", "slug"], "additionalProperties": False,
@@ -87,7 +87,7 @@ SCHEMAS = {
         "impact": nullable({"enum": LEVELS}), "urgency": nullable({"enum": LEVELS}),
         "priority": nullable({"enum": list(board.PRIORITIES)}), "confidence": nullable({"type": "number"}),
         "tags": {"type": "array", "items": STRING}, "team": nullable(REF), "assignee": nullable(REF),
-        "submitter_email": nullable(STRING), "first_response_due": nullable(STAMP),
+        "theme": nullable(REF), "submitter_email": nullable(STRING), "first_response_due": nullable(STAMP),
         "resolution_due": nullable(STAMP), "created_at": STAMP, "updated_at": STAMP}},
     "Event": {"type": "object", "required": ["id", "kind", "actor", "data", "created_at"],
               "additionalProperties": False, "properties": {
@@ -104,6 +104,8 @@ SCHEMAS = {
         "category": {"enum": list(classify.CATEGORIES)}, "impact": {"enum": LEVELS}, "urgency": {"enum": LEVELS},
         "tags": {"type": "array", "maxItems": staff_api.MAX_TAGS,
                  "items": {**STRING, "minLength": 1, "maxLength": staff_api.MAX_TAG}},
+        "theme": nullable({**STRING, "maxLength": themes.MAX_NAME,
+                           "description": "A theme of the item's project by name (made if new); null for none"}),
         "comment": {"type": "object", "required": ["body"], "additionalProperties": False,
                     "properties": {"body": {**STRING, "minLength": 1, "maxLength": 20000},
                                    "public": {"type": "boolean", "default": False}}}}},
@@ -144,7 +146,7 @@ PATHS = {
         "operationId": "listItems", "tags": ["staff"], "summary": "Items, newest first, with cursor pagination",
         "security": STAFF, "parameters": [
             query("project", ID, "Project id"), query("team", ID, "Team id"), query("assignee", ID, "User id"),
-            query("status", {"enum": ["any", "open", *STATUSES], "default": "any"}, "A status, open or any"),
+            query("theme", ID, "Theme id"), query("status", {"enum": ["any", "open", *STATUSES], "default": "any"}, "A status, open or any"),
             query("category", {"enum": list(board.CATEGORIES)}, "Category"),
             query("priority", {"enum": list(board.PRIORITIES)}, "Priority"),
             query("q", {**STRING, "maxLength": board.MAX_QUERY}, "Words in the title or body"),

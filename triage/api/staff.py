@@ -73,7 +73,8 @@ def item_json(item: Feedback) -> dict:
         "status": item.status.value, "category": item.category, "impact": item.impact,
         "urgency": item.urgency, "priority": item.priority, "confidence": item.confidence,
         "tags": list(item.tags or []), "team": {"id": item.team.id, "name": item.team.name} if item.team else None,
-        "assignee": user_ref(item.assignee), "submitter_email": item.submitter_email,
+        "assignee": user_ref(item.assignee),
+        "theme": {"id": item.theme.id, "name": item.theme.name} if item.theme else None, "submitter_email": item.submitter_email,
         "first_response_due": stamp(item.first_response_due), "resolution_due": stamp(item.resolution_due),
         "created_at": stamp(item.created_at), "updated_at": stamp(item.updated_at),
     }

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from triage.models import Status
 from triage.services.items import MAX_COMMENT
+from triage.services.themes import MAX_NAME as MAX_THEME
 
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in Status]
 
@@ -39,6 +40,12 @@ class AssignForm(FlaskForm):
     assignee = SelectField("Assignee", validators=[Optional()])
 
 
+class ThemeForm(FlaskForm):
+    """File the item under a theme of its project: an existing name or a new one; blank for none."""
+
+    theme = StringField("Theme", validators=[Optional(), Length(max=MAX_THEME)])
+
+
 class SaveViewForm(FlaskForm):
     """Save the inbox's current filters (sent as hidden fields) under a name; the view fills
     share_team's choices with the user's own teams."""
@@ -49,6 +56,7 @@ class SaveViewForm(FlaskForm):
 
 BULK_ACTIONS = [SelectChoice("assign", "Assign"), SelectChoice("status", "Set status"),
                 SelectChoice("reclassify", "Set impact/urgency"), SelectChoice("tag", "Add tag"),
+                SelectChoice("theme", "Set theme"),
                 SelectChoice("merge", "Merge into the oldest")]
 
 
@@ -63,3 +71,4 @@ class BulkForm(FlaskForm):
     impact = SelectField("Impact", choices=level_choices(), validators=[Optional()])
     urgency = SelectField("Urgency", choices=level_choices(), validators=[Optional()])
     tag = StringField("Tag", validators=[Optional(), Length(max=40)])
+    theme = StringField("Theme", validators=[Optional(), Length(max=MAX_THEME)])

@@ -13,7 +13,7 @@ from triage.board import bp
 from triage.board.forms import BulkForm, SaveViewForm
 from triage.extensions import db
 from triage.models import Channel, Kind, Role, Status, Team, TeamMember, User
-from triage.services import DomainError, board, bulk, saved_views
+from triage.services import DomainError, board, bulk, saved_views, themes
 
 
 def team_and_people_choices() -> tuple[list, list]:
@@ -35,7 +35,7 @@ def filter_choices(teams: list | None = None, people: list | None = None) -> dic
         teams, people = team_and_people_choices()
     return {"projects": board.all_projects(), "teams": teams[1:], "people": people[1:], "statuses": list(Status),
             "kinds": list(Kind), "channels": list(Channel), "categories": board.CATEGORIES,
-            "priorities": board.PRIORITIES}
+            "priorities": board.PRIORITIES, "themes": themes.all_themes()}
 
 
 def inbox_context(flt: board.InboxFilter) -> dict:
@@ -108,7 +108,8 @@ def bulk_action():
     user = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
     changed = bulk.apply(form.ids.data, form.action.data, current_user, team=team, user=user,
                          status=Status(form.status.data) if form.status.data else None,
-                         impact=form.impact.data, urgency=form.urgency.data, tag=form.tag.data or "")
+                         impact=form.impact.data, urgency=form.urgency.data, tag=form.tag.data or "",
+                         theme=form.theme.data or "")
     db.session.commit()
     flash(f"{changed} of {len(form.ids.data)} selected items changed.", "success")
     return redirect(safe_next(request.form.get("next")) or url_for("board.inbox"))

@@ -6,11 +6,11 @@ from flask_login import current_user
 from triage.auth import roles_required
 from triage.auth.views import safe_next
 from triage.board import bp, queues
-from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, StatusForm
+from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, StatusForm, ThemeForm
 from triage.errors import wants_json
 from triage.extensions import db
 from triage.models import Role, Status, Team, User
-from triage.services import DomainError, attachments, board, classify, items, pipeline, routing, sla
+from triage.services import DomainError, attachments, board, classify, items, pipeline, routing, sla, themes
 
 
 @bp.route("/")
@@ -25,11 +25,12 @@ def render_item(feedback, status: int = 200, **forms):
     forms.setdefault("status_form", StatusForm(status=feedback.status.value))
     forms.setdefault("comment_form", CommentForm())
     forms.setdefault("assign_form", assign_form(feedback))
+    forms.setdefault("theme_form", ThemeForm(theme=feedback.theme.name if feedback.theme else ""))
     forms.setdefault("reclassify_form", ReclassifyForm(
         category=feedback.category or "other", impact=feedback.impact or "medium",
         urgency=feedback.urgency or "medium"))
     return render_template("board/item.html", item=feedback, needs_review=classify.needs_review(feedback),
-                           **forms), status
+                           project_themes=themes.project_themes(feedback.project_id), **forms), status
 
 
 @bp.route("/items/<int:item_id>")
@@ -131,3 +132,20 @@ def assign(item_id: int):
             db.session.rollback()
             form.assignee.errors.append(str(error))
     return render_item(feedback, 422, assign_form=form)
+
+
+@bp.route("/items/<int:item_id>/theme", methods=["POST"])
+@roles_required(Role.AGENT)
+def set_theme(item_id: int):
+    feedback = items.get_item(item_id)
+    form = ThemeForm()
+    if form.validate_on_submit():
+        try:
+            changed = themes.set_theme(feedback, form.theme.data or "", current_user)
+            db.session.commit()
+            flash("Theme saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("board.item", item_id=item_id))
+        except DomainError as error:
+            db.session.rollback()
+            form.theme.errors.append(str(error))
+    return render_item(feedback, 422, theme_form=form)

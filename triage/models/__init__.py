@@ -17,7 +17,7 @@ from triage.models.base import (
     new_token,
     utcnow,
 )
-from triage.models.feedback import Attachment, Comment, Event, Feedback, Project
+from triage.models.feedback import Attachment, Comment, Event, Feedback, Project, Theme
 from triage.models.learning import KeywordRule, ModelVersion
 from triage.models.surveys import Survey, SurveyResponse
 from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
@@ -26,6 +26,6 @@ __all__ = [
     "ApiToken", "Attachment", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
     "EscalationTarget", "EscalationTier", "Event", "Feedback", "Kind", "KeywordRule", "ModelVersion",
     "Notification", "Project", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
-    "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "UTCDateTime",
+    "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "Theme", "UTCDateTime",
     "User", "Webhook", "hash_api_token", "new_token", "utcnow",
 ]

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, DDL, ForeignKey, Index, String, Text, UniqueConstraint, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -43,6 +43,24 @@ class Project(db.Model):
         return f"<Project {self.id} {self.slug}>"
 
 
+class Theme(db.Model):
+    """A named group of related feedback in a project ("Slow checkout", "Dark mode"), which
+    product managers weigh by volume, trend and impact. Triagers file items under one."""
+
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Theme {self.id} {self.name!r}>"
+
+
 class Feedback(db.Model):
     """One item of feedback: a bug report, an idea, a question or a survey comment."""
 
@@ -56,6 +74,11 @@ class Feedback(db.Model):
         # The worker polls for unclassified items every second; this keeps that lookup tiny.
         Index("ix_feedback_pending", "id", sqlite_where=text("category IS NULL"),
               postgresql_where=text("category IS NULL")),
+        # Text search on PostgreSQL (lower(...) LIKE '%word%'): a rare word is found through
+        # these trigram indexes, and their statistics tell the planner how common a word is.
+        *(Index(f"ix_feedback_{name}_trgm", func.lower(text(name)).label(name), postgresql_using="gin",
+                postgresql_ops={name: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+          for name in ("title", "body")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +112,7 @@ class Feedback(db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"), index=True)
     vote_count: Mapped[int] = mapped_column(default=0)
     first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -105,6 +129,7 @@ class Feedback(db.Model):
     project: Mapped[Project] = relationship()
     team: Mapped[Team | None] = relationship()
     assignee: Mapped[User | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
     events: Mapped[list[Event]] = relationship(
         back_populates="feedback", order_by="Event.id", cascade="all, delete-orphan"
     )
@@ -121,6 +146,12 @@ class Feedback(db.Model):
 
     def __repr__(self) -> str:
         return f"<Feedback {self.id} {self.status.value} {self.title[:30]!r}>"
+
+
+# The trigram operator classes come from pg_trgm (a trusted extension: the database's owner may
+# create it); the migration does the same for databases built from migrations.
+event.listen(Feedback.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public").execute_if(dialect="postgresql"))
 
 
 class Event(db.Model):

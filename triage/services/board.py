@@ -44,6 +44,7 @@ class InboxFilter:
     assignee_id: int | None = None
     unassigned: bool = False
     channel: Channel | None = None
+    theme_id: int | None = None
     breaching: bool = False
     q: str = ""
     sort: str = "priority"
@@ -67,7 +68,7 @@ class InboxFilter:
             project_id=number("project"), kind=member(Kind, "kind"), channel=member(Channel, "channel"),
             status="open" if status in (None, "", "open") else choice("status", [s.value for s in Status], "any"),
             category=choice("category", CATEGORIES), priority=choice("priority", PRIORITIES),
-            team_id=number("team"), assignee_id=number("assignee"),
+            team_id=number("team"), assignee_id=number("assignee"), theme_id=number("theme"),
             unassigned=str(args.get("unassigned", "")) in ("1", "true", "on"),
             breaching=str(args.get("breaching", "")) in ("1", "true", "on"),
             q=str(args.get("q") or "").strip()[:MAX_QUERY], sort=choice("sort", SORTS, "priority"),
@@ -75,7 +76,7 @@ class InboxFilter:
 
     def to_args(self) -> dict[str, str]:
         """The filters as query-string arguments (only those set), the inverse of from_args."""
-        names = {"project_id": "project", "team_id": "team", "assignee_id": "assignee"}
+        names = {"project_id": "project", "team_id": "team", "assignee_id": "assignee", "theme_id": "theme"}
         args = {}
         for field, value in asdict(self).items():
             if value in (None, False, "") or (field, value) in (("status", "open"), ("sort", "priority")):
@@ -109,7 +110,7 @@ def conditions(flt: InboxFilter, now: datetime | None = None) -> list[ColumnElem
     for column, value in ((Feedback.project_id, flt.project_id), (Feedback.kind, flt.kind),
                           (Feedback.category, flt.category), (Feedback.priority, flt.priority),
                           (Feedback.team_id, flt.team_id), (Feedback.assignee_id, flt.assignee_id),
-                          (Feedback.channel, flt.channel)):
+                          (Feedback.channel, flt.channel), (Feedback.theme_id, flt.theme_id)):
         if value is not None:
             found.append(column == value)
     if flt.unassigned:
@@ -142,7 +143,8 @@ def load(ids: list[int]) -> list[Feedback]:
     if not ids:
         return []
     query = select(Feedback).where(Feedback.id.in_(ids)).options(
-        joinedload(Feedback.project), joinedload(Feedback.team), joinedload(Feedback.assignee))
+        joinedload(Feedback.project), joinedload(Feedback.team), joinedload(Feedback.assignee),
+        joinedload(Feedback.theme))
     found = {item.id: item for item in db.session.scalars(query).unique()}
     return [found[i] for i in ids if i in found]
 
@@ -176,7 +178,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 def newest_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime | None = None) -> Page:
     query = select(Feedback).where(*conditions(flt, now)).options(
-        joinedload(Feedback.project), joinedload(Feedback.team), joinedload(Feedback.assignee))
+        joinedload(Feedback.project), joinedload(Feedback.team), joinedload(Feedback.assignee),
+        joinedload(Feedback.theme))
     position = decode_cursor(cursor) if cursor else None
     if position:
         stamp, last_id = position

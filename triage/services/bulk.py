@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Event, Feedback, Status, Team, User
-from triage.services import DomainError, board, classify, items, pipeline, routing
+from triage.services import DomainError, board, classify, items, pipeline, routing, themes
 
 MAX_ITEMS = 500
 MAX_TAG = 40
@@ -65,7 +65,7 @@ def merge(found: list[Feedback], actor: User | None) -> Feedback:
 
 def apply(ids: list[int], action: str, actor: User, *, team: Team | None = None, user: User | None = None,
           status: Status | None = None, impact: str | None = None, urgency: str | None = None,
-          tag: str = "") -> int:
+          tag: str = "", theme: str = "") -> int:
     """Apply one action to every selected item (flushes); returns how many items changed.
 
     Any refusal (e.g. an assignee outside the team) raises DomainError for the whole batch,
@@ -89,6 +89,8 @@ def apply(ids: list[int], action: str, actor: User, *, team: Team | None = None,
                 changed += 1
         elif action == "tag":
             changed += add_tag(item, tag, actor)
+        elif action == "theme" and theme.strip():
+            changed += themes.set_theme(item, theme, actor)
         else:
             raise DomainError("Choose an action and fill in its value.")
     return changed

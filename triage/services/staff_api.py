@@ -7,14 +7,14 @@ from typing import Any, Mapping
 
 from triage.extensions import db
 from triage.models import Event, Feedback, Status, Team, User
-from triage.services import DomainError, board, classify, items, pipeline, routing
+from triage.services import DomainError, board, classify, items, pipeline, routing, themes
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 MAX_TAGS = 20
 MAX_TAG = 40
-LIST_FIELDS = {"project": "project_id", "team": "team_id", "assignee": "assignee_id"}
-PATCH_FIELDS = {"status", "assignee_id", "team_id", "impact", "urgency", "category", "tags", "comment"}
+LIST_FIELDS = {"project": "project_id", "team": "team_id", "assignee": "assignee_id", "theme": "theme_id"}
+PATCH_FIELDS = {"status", "assignee_id", "team_id", "impact", "urgency", "category", "tags", "theme", "comment"}
 
 
 class InvalidRequest(DomainError):
@@ -72,6 +72,7 @@ class Changes:
     team: Team | None = None
     assignee: User | None = None
     tags: list[str] | None = None
+    theme: str | None = None  # a theme name; "" files the item under none
     comment: tuple[str, bool] | None = None
 
 
@@ -128,6 +129,12 @@ def parse_patch(data: Any) -> Changes:
             errors[name] = "One of " + ", ".join(allowed) + "."
     if "tags" in data:
         changes.tags = parse_tags(data["tags"], errors)
+    if "theme" in data:
+        name = data["theme"] if data["theme"] is not None else ""
+        if isinstance(name, str) and len(name.strip()) <= themes.MAX_NAME:
+            changes.theme = name
+        else:
+            errors["theme"] = f"A theme name of at most {themes.MAX_NAME} characters, or null for none."
     if "comment" in data:
         changes.comment = parse_comment(data["comment"], errors)
     if errors:
@@ -166,6 +173,8 @@ def apply_patch(item: Feedback, actor: User, changes: Changes) -> None:
             pipeline.after_reclassification(item, actor)
     if changes.tags is not None:
         set_tags(item, changes.tags, actor)
+    if changes.theme is not None:
+        themes.set_theme(item, changes.theme, actor)
     if changes.comment is not None:
         items.add_comment(item, actor, *changes.comment)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from triage import config as settings
-from triage.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from triage.extensions import CONTENT_SECURITY_POLICY, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +38,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)  # before CSRF, so refused requests still count against the limit
     csrf.init_app(app)
     bootstrap.init_app(app)
+    # Security headers; HTTPS itself is the TLS proxy's job (README), cookies follow our config.
+    talisman.init_app(app, force_https=False, frame_options="DENY",
+                      content_security_policy=CONTENT_SECURITY_POLICY,
+                      session_cookie_secure=app.config["SESSION_COOKIE_SECURE"])
 
 
 def register_blueprints(app: Flask) -> None:

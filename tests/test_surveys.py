@@ -135,6 +135,7 @@ def test_hosted_page_is_rate_limited(make_app, project):
 def test_admin_creates_a_survey_and_reads_its_scores(client, auth, admin, project):
     auth.login(admin)
     response = client.post("/admin/surveys", data={"project": str(project.id), "kind": "csat", "question": "",
+                                                   "sample_percent": "100", "frequency_days": "90",
                                                    "csrf_token": csrf_from(client, "/admin/surveys")})
     assert response.status_code == 302
     survey = surveys.all_surveys()[0]

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from triage.admin import bp
-from triage.admin.survey_forms import KIND_LABELS, SelectChoice, SurveyForm
+from triage.admin.survey_forms import KIND_LABELS, SelectChoice, SurveyForm, TargetingForm
 from triage.admin.workflow_forms import ActionForm
 from triage.extensions import db
 from triage.models import Project, SurveyKind
@@ -35,7 +35,8 @@ def create_survey():
         return render_list(form, 422)
     try:
         survey = surveys.create_survey(db.session.get(Project, int(form.project.data)),
-                                       SurveyKind(form.kind.data), form.question.data or "")
+                                       SurveyKind(form.kind.data), form.question.data or "",
+                                       form.sample_percent.data, form.frequency_days.data)
     except DomainError as error:
         db.session.rollback()
         form.question.errors = [*form.question.errors, str(error)]
@@ -50,14 +51,31 @@ def period_arg() -> str:
     return value if value in surveys.PERIODS else "month"
 
 
-@bp.route("/surveys/<int:survey_id>")
-def survey(survey_id: int):
-    found = surveys.get_survey(survey_id)
+def render_survey(found, targeting_form: TargetingForm | None = None, status: int = 200):
     frame = surveys.responses_frame(found)
     table = surveys.scores_by_period(frame, found.kind, period_arg())
+    targeting_form = targeting_form or TargetingForm(formdata=None, obj=found)
     return render_template("admin/survey.html", survey=found, kinds=KIND_LABELS, period=period_arg(),
                            periods=surveys.PERIODS, rows=surveys.score_records(table), total=len(frame),
-                           recent=surveys.recent_responses(found), action_form=ActionForm())
+                           recent=surveys.recent_responses(found), action_form=ActionForm(),
+                           targeting_form=targeting_form), status
+
+
+@bp.route("/surveys/<int:survey_id>")
+def survey(survey_id: int):
+    return render_survey(surveys.get_survey(survey_id))
+
+
+@bp.route("/surveys/<int:survey_id>/targeting", methods=["POST"])
+def survey_targeting(survey_id: int):
+    found = surveys.get_survey(survey_id)
+    form = TargetingForm(request.form)
+    if not form.validate_on_submit():
+        return render_survey(found, form, 422)
+    surveys.set_targeting(found, form.sample_percent.data, form.frequency_days.data)
+    db.session.commit()
+    flash("Targeting saved.", "success")
+    return redirect(url_for("admin.survey", survey_id=survey_id))
 
 
 @bp.route("/surveys/<int:survey_id>/active", methods=["POST"])

@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Feedback, Project
-from triage.services import widget
+from triage.services import surveys, widget
 
 ALLOWED_HEADERS = "Content-Type, Idempotency-Key"
 EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 PREFLIGHT_MAX_AGE = "600"
 # The endpoints a widget on another site calls; the staff API never answers CORS.
-PUBLIC_ENDPOINTS = {"api.form_token", "api.submit_feedback", "api.upload_attachment"}
+PUBLIC_ENDPOINTS = {"api.form_token", "api.submit_feedback", "api.upload_attachment", "api.next_survey",
+                    "api.answer_survey"}
 
 
 def request_public_key() -> str:
@@ -33,16 +34,27 @@ def request_public_key() -> str:
 
 
 def named_project() -> Project | None:
-    """The project the request is for, cached on `g` (the views store the one they load)."""
+    """The project the request is for (by its key, item or survey token), cached on `g`
+    (the views store the one they load)."""
     if "api_project" not in g:
         project = None
+        args = request.view_args or {}
         if key := request_public_key():
             project = db.session.scalar(select(Project).where(Project.public_key == key))
-        elif item_id := (request.view_args or {}).get("item_id"):
+        elif item_id := args.get("item_id"):
             item = db.session.get(Feedback, item_id)
             project = item.project if item else None
+        elif token := args.get("token"):
+            survey = surveys.survey_with_token(token)
+            project = survey.project if survey else None
         g.api_project = project
     return g.api_project
+
+
+def limit_key() -> str:
+    """The public key a request counts against in the per-key rate limit."""
+    project = None if request_public_key() else named_project()
+    return request_public_key() or (project.public_key if project else "none")
 
 
 def allowed_origin() -> str | None:

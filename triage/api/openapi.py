@@ -74,6 +74,22 @@ SCHEMAS = {
     "Attachment": {"type": "object", "required": ["id", "filename", "content_type", "size"],
                    "additionalProperties": False, "properties": {
                        "id": ID, "filename": STRING, "content_type": STRING, "size": {"type": "integer"}}},
+    "SurveyPrompt": {"type": "object", "required": ["survey"], "additionalProperties": False, "properties": {
+        "survey": nullable({"type": "object", "additionalProperties": False,
+                            "required": ["token", "kind", "question", "scale", "frequency_days"], "properties": {
+                                "token": STRING, "kind": {"enum": ["nps", "csat", "single"]}, "question": STRING,
+                                "scale": nullable({"type": "object", "required": ["min", "max"],
+                                                   "additionalProperties": False, "properties": {
+                                                       "min": {"type": "integer"}, "max": {"type": "integer"}}}),
+                                "frequency_days": {"type": "integer", "minimum": 1}}})}},
+    "SurveyAnswer": {"type": "object", "required": ["visitor"], "properties": {
+        "score": nullable({"type": "integer", "description": "NPS 0-10, CSAT 1-5; none for an open question"}),
+        "comment": {**STRING, "maxLength": 5000, "description": "Becomes a feedback item (channel survey)"},
+        "visitor": {**STRING, "pattern": "^[A-Za-z0-9_-]{8,100}$", "description": "The widget's random visitor id"},
+        "user": {"type": "object", "description": "The host's user; trusted only with user_signature"},
+        "user_signature": {**STRING, "description": "HMAC-SHA256 of the canonical user JSON"}}},
+    "SurveyReceipt": {"type": "object", "required": ["id"], "additionalProperties": False,
+                      "properties": {"id": ID}},
     "Item": {"type": "object", "additionalProperties": False, "required": [
         "id", "project", "channel", "kind", "title", "body", "status", "category", "impact", "urgency",
         "priority", "confidence", "tags", "team", "assignee", "theme", "submitter_email", "first_response_due",
@@ -142,6 +158,19 @@ PATHS = {
                 "file": {**STRING, "contentMediaType": "application/octet-stream"}}}}}},
         "responses": {"201": ok("Stored, re-encoded without metadata", "Attachment"),
                       **errors(400, 403, 404, 413, 422, 429)}}},
+    "/surveys/next": {"get": {
+        "operationId": "nextSurvey", "tags": ["widget"],
+        "summary": "The survey to show this visitor now (active, sampled, not answered recently), or null",
+        "parameters": [{"name": "key", "in": "query", "required": True, "schema": STRING},
+                       query("visitor", STRING, "The widget's random visitor id (8-100 of A-Z a-z 0-9 - _)"),
+                       query("user", STRING, "The host's user object as JSON; used with user_signature"),
+                       query("user_signature", STRING, "HMAC-SHA256 of the canonical user JSON")],
+        "responses": {"200": ok("A survey or null", "SurveyPrompt"), **errors(403, 404, 422, 429)}}},
+    "/surveys/{token}/responses": {"post": {
+        "operationId": "answerSurvey", "tags": ["widget"], "summary": "Answer a survey shown by the widget",
+        "parameters": [{"name": "token", "in": "path", "required": True, "schema": STRING}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("SurveyAnswer")}}},
+        "responses": {"201": ok("Stored", "SurveyReceipt"), **errors(400, 403, 404, 413, 415, 422, 429)}}},
     "/items": {"get": {
         "operationId": "listItems", "tags": ["staff"], "summary": "Items, newest first, with cursor pagination",
         "security": STAFF, "parameters": [

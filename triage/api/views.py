@@ -25,8 +25,9 @@ def config(name: str):
 
 per_address = limiter.limit(lambda: config("API_RATE_LIMIT_PER_ADDRESS"), methods=["POST"])
 per_key = limiter.limit(lambda: config("API_RATE_LIMIT_PER_KEY"), methods=["POST"],
-                        key_func=lambda: "key:" + (cors.request_public_key() or "none"))
+                        key_func=lambda: "key:" + cors.limit_key())
 overall = limiter.limit(lambda: config("API_RATE_LIMIT_OVERALL"), methods=["POST"], key_func=lambda: "all")
+token_limit = limiter.limit(lambda: config("API_RATE_LIMIT_FORM_TOKENS"))  # GETs a widget makes, per address
 
 
 class UploadRefused(DomainError):
@@ -44,6 +45,24 @@ def checked_project(project: Project) -> Project:
     return project
 
 
+def preflight():
+    """Answer a CORS preflight: cors.add_headers adds the headers for an allowed origin."""
+    if not cors.allowed_origin():
+        raise widget.OriginRefused("This origin may not send feedback here.")
+    return "", 204
+
+
+def json_object() -> dict:
+    """The request's JSON object, within the API's body cap (415 or 422 otherwise)."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
+    request.max_content_length = config("API_MAX_BODY")
+    data = request.get_json()
+    if not isinstance(data, dict):
+        raise widget.InvalidSubmission({"body": "Send a JSON object."})
+    return data
+
+
 def receipt(item: Feedback) -> dict:
     return {"id": item.id,
             "status_url": url_for("intake.status", token=item.status_token, _external=True),
@@ -52,7 +71,7 @@ def receipt(item: Feedback) -> dict:
 
 
 @bp.route("/form-token")
-@limiter.limit(lambda: config("API_RATE_LIMIT_FORM_TOKENS"))
+@token_limit
 def form_token():
     project = checked_project(widget.project_by_public_key(request.args.get("key", "")))
     token = antispam.issue_form_token(project.public_key, config("SECRET_KEY"))
@@ -68,16 +87,9 @@ def form_token():
 @per_key
 @overall
 def submit_feedback():
-    if request.method == "OPTIONS":  # the preflight: cors.add_headers adds the answer
-        if not cors.allowed_origin():
-            raise widget.OriginRefused("This origin may not send feedback here.")
-        return "", 204
-    if not request.is_json:
-        raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
-    request.max_content_length = config("API_MAX_BODY")
-    data = request.get_json()
-    if not isinstance(data, dict):
-        raise widget.InvalidSubmission({"body": "Send a JSON object."})
+    if request.method == "OPTIONS":
+        return preflight()
+    data = json_object()
     project = checked_project(widget.project_by_public_key(str(data.get("public_key") or "")))
     idempotency_key = request.headers.get("Idempotency-Key") or None
     reasons = antispam.spam_reasons(data.get("form_token"), data.get("website"), project.public_key,

@@ -1,14 +1,18 @@
 """Surveys: NPS (0-10), CSAT (1-5) and single open questions; responses, whose comments
-become feedback items, and scores per period computed with pandas as pure transforms."""
+become feedback items; the widget's targeting (who is asked which survey, how often, what
+share of visitors); and scores per period computed with pandas as pure transforms."""
 from __future__ import annotations
 
+import hashlib
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from triage.extensions import db
-from triage.models import Channel, Kind, Project, Survey, SurveyKind, SurveyResponse
+from triage.models import Channel, Kind, Project, Survey, SurveyKind, SurveyResponse, utcnow
 from triage.services import DomainError, NotFound, intake
 
 MAX_QUESTION = 300
@@ -18,8 +22,21 @@ DEFAULT_QUESTIONS = {
     SurveyKind.NPS: "How likely are you to recommend us to a friend or colleague?",
     SurveyKind.CSAT: "How satisfied are you with us?",
 }
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SAMPLE_PERCENT = range(1, 101)
+FREQUENCY_DAYS = range(1, 3651)
 PERIODS = {"week": "W", "month": "M", "quarter": "Q"}
 COLUMNS = ["period", "responses", "score", "trend"]
+
+
+class InvalidAnswer(DomainError):
+    """A response refused; `fields` names the part to fix (score or comment)."""
+
+    code = "invalid"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.fields = {field: message}
 
 
 def all_surveys() -> list[Survey]:
@@ -33,23 +50,39 @@ def get_survey(survey_id: int) -> Survey:
     return survey
 
 
+def survey_with_token(token: str) -> Survey | None:
+    """The survey behind a link token, open or closed; None for an unknown or malformed token."""
+    return db.session.scalar(select(Survey).where(Survey.token == token)) if TOKEN_RE.match(token) else None
+
+
 def survey_by_token(token: str) -> Survey:
     """The active survey behind a hosted link; NotFound for unknown or paused ones."""
-    survey = db.session.scalar(select(Survey).where(Survey.token == token))
+    survey = survey_with_token(token)
     if survey is None or not survey.active:
         raise NotFound("This survey does not exist or is closed.")
     return survey
 
 
-def create_survey(project: Project, kind: SurveyKind, question: str) -> Survey:
+def create_survey(project: Project, kind: SurveyKind, question: str, sample_percent: int = 100,
+                  frequency_days: int = 90) -> Survey:
     """Add a survey to a project (flushes); NPS and CSAT get their standard question when none is given."""
     question = question.strip() or DEFAULT_QUESTIONS.get(kind, "")
     if not question or len(question) > MAX_QUESTION:
         raise DomainError(f"Write the question (at most {MAX_QUESTION} characters).")
     survey = Survey(project=project, kind=kind, question=question)
     db.session.add(survey)
-    db.session.flush()
+    set_targeting(survey, sample_percent, frequency_days)
     return survey
+
+
+def set_targeting(survey: Survey, sample_percent: int, frequency_days: int) -> None:
+    """Set which share of visitors the widget asks and how often it may ask one again (flushes)."""
+    if sample_percent not in SAMPLE_PERCENT:
+        raise DomainError("The sample is a percentage from 1 to 100.")
+    if frequency_days not in FREQUENCY_DAYS:
+        raise DomainError("Ask again after 1 to 3650 days.")
+    survey.sample_percent, survey.frequency_days = sample_percent, frequency_days
+    db.session.flush()
 
 
 def set_active(survey: Survey, active: bool) -> None:
@@ -61,17 +94,17 @@ def set_active(survey: Survey, active: bool) -> None:
 def record_response(survey: Survey, score: int | None, comment: str, respondent: str | None = None) -> SurveyResponse:
     """Store a response (flushes); its comment, if any, becomes a feedback item through intake
     (channel survey) so it is classified and routed like any other. A single-question survey
-    takes a comment and no score."""
+    takes a comment and no score. InvalidAnswer names the field to fix."""
     comment = comment.strip()
     if survey.kind == SurveyKind.SINGLE:
         score = 0
         if not comment:
-            raise DomainError("Write an answer.")
+            raise InvalidAnswer("comment", "Write an answer.")
     elif score is None or score not in SCALES[survey.kind]:
         scale = SCALES[survey.kind]
-        raise DomainError(f"Choose a score from {scale.start} to {scale.stop - 1}.")
+        raise InvalidAnswer("score", f"Choose a score from {scale.start} to {scale.stop - 1}.")
     if len(comment) > MAX_COMMENT:
-        raise DomainError(f"A comment is limited to {MAX_COMMENT} characters.")
+        raise InvalidAnswer("comment", f"A comment is limited to {MAX_COMMENT} characters.")
     response = SurveyResponse(survey=survey, score=score, comment=comment, respondent=respondent)
     db.session.add(response)
     if comment:
@@ -80,6 +113,42 @@ def record_response(survey: Survey, score: int | None, comment: str, respondent:
             channel=Channel.SURVEY, context=survey_context(survey, score)))
     db.session.flush()
     return response
+
+
+# -- targeting in the widget ---------------------------------------------------------------
+
+def in_sample(survey: Survey, respondent: str) -> bool:
+    """Whether the respondent falls in the survey's sample: a hash of survey and respondent,
+    so the same visitor gets the same answer on every page load."""
+    digest = hashlib.sha256(f"{survey.id}:{respondent}".encode()).hexdigest()
+    return int(digest, 16) % 100 < survey.sample_percent
+
+
+def answered_since(survey: Survey, respondent: str, since: datetime) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        SurveyResponse.survey_id == survey.id, SurveyResponse.respondent == respondent,
+        SurveyResponse.created_at >= since))))
+
+
+def next_survey(project: Project, respondent: str, now: datetime | None = None) -> Survey | None:
+    """The survey the widget should show this respondent now, or None: the oldest active
+    survey of the project whose sample they are in and that they have not answered within
+    its frequency_days."""
+    now = now or utcnow()
+    for survey in db.session.scalars(select(Survey).where(Survey.project_id == project.id, Survey.active)
+                                     .order_by(Survey.id)):
+        if in_sample(survey, respondent) and not answered_since(
+                survey, respondent, now - timedelta(days=survey.frequency_days)):
+            return survey
+    return None
+
+
+def scale(survey: Survey) -> dict[str, int] | None:
+    """The score buttons to offer: {"min", "max"}, or None for an open question."""
+    if survey.kind == SurveyKind.SINGLE:
+        return None
+    values = SCALES[survey.kind]
+    return {"min": values.start, "max": values.stop - 1}
 
 
 def survey_title(survey: Survey, score: int, comment: str) -> str:

@@ -1,5 +1,6 @@
 /*! triage feedback widget. Embed: <script src="https://HOST/widget.js" data-key="pk_..." async></script>
- * API: triage('open'), triage('close'), triage('identify', user, signature), triage('meta', {...}).
+ * API: triage('open'), triage('close'), triage('identify', user, signature), triage('meta', {...}),
+ * triage('survey') (asks for a survey to show; done after load unless data-surveys="off").
  * Calls made before it loads wait in a queue: window.triage = window.triage || function () {
  *   (window.triage.q = window.triage.q || []).push(arguments); };
  */
@@ -11,11 +12,11 @@
   var KEY = script.getAttribute("data-key") || "";
   var BASE = new URL(script.src, location.href).origin;
   var API = BASE + "/api/v1/";
-  var STORE = "triage.pending." + KEY;
+  var STORE = "triage.pending." + KEY, SEEN = "triage.surveys." + KEY, VISITOR = "triage.visitor";
   var MAX_ERRORS = 10, MAX_FILE = 5 * 1024 * 1024;
   var TYPES = ["image/png", "image/jpeg", "image/webp"];
   var errors = [], meta = {}, user = null, signature = null, appVersion = script.getAttribute("data-app-version");
-  var form = null, token = null, opener = null;
+  var form = null, token = null, opener = null, survey = null, score = null;
 
   function remember(entry) {
     entry.time = new Date().toISOString();
@@ -31,14 +32,15 @@
     remember({kind: "unhandledrejection", message: String(r && r.message || r), stack: r && r.stack || ""});
   });
 
-  function store(value) {
+  function save(name, value) {
     try {
-      if (value) localStorage.setItem(STORE, JSON.stringify(value)); else localStorage.removeItem(STORE);
-    } catch (e) { /* storage off: no retry after a reload, nothing else lost */ }
+      if (value) localStorage.setItem(name, JSON.stringify(value)); else localStorage.removeItem(name);
+    } catch (e) { /* storage off: no retry after a reload, a new visitor id per page; nothing lost */ }
   }
-  function stored() {
-    try { return JSON.parse(localStorage.getItem(STORE) || "null"); } catch (e) { return null; }
+  function load(name) {
+    try { return JSON.parse(localStorage.getItem(name) || "null"); } catch (e) { return null; }
   }
+  function store(value) { save(STORE, value); }
   function newKey() {
     var bytes = new Uint8Array(16), hex = "";
     (w.crypto || w.msCrypto).getRandomValues(bytes);
@@ -90,6 +92,11 @@
         .then(function () { return deliver(pending, attempt + 1); });
     });
   }
+  function visitor() {
+    var id = load(VISITOR);
+    if (typeof id !== "string") save(VISITOR, id = newKey());
+    return id;
+  }
   function upload(receipt, file) {
     var data = new FormData();
     data.append("token", receipt.upload_token);
@@ -113,7 +120,10 @@
     ".hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}" +
     ".send{margin-top:12px;border:0;border-radius:6px;padding:8px 16px;background:#1f5fd1;color:#fff;cursor:pointer}" +
     ".send:disabled{opacity:.6}.msg{min-height:1.2em;margin:8px 0 0;color:#b42318}" +
-    ":focus-visible{outline:3px solid #f5a700;outline-offset:2px}a{color:#1f5fd1}";
+    ":focus-visible{outline:3px solid #f5a700;outline-offset:2px}a{color:#1f5fd1}" +
+    ".scale{display:flex;gap:3px;margin:8px 0 2px}.sc{flex:1;min-width:0;padding:6px 0;border:1px solid #8a939d;" +
+    "border-radius:5px;background:#fff;cursor:pointer}.sc[aria-pressed=true]{background:#1f5fd1;color:#fff}" +
+    ".ends{display:flex;justify-content:space-between;margin:0}.ends span{font-size:12px;color:#57606a}";
   var HTML = "<style>" + CSS + "</style>" +
     "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false'>Feedback</button>" +
     "<div class='panel' role='dialog' aria-labelledby='tw-h' hidden>" +
@@ -133,7 +143,16 @@
     "<button class='send' type='submit'>Send</button></form>" +
     "<div class='done' hidden><p>Thank you! We got your feedback.</p>" +
     "<p><a class='status' target='_blank' rel='noopener'>Follow its status</a></p>" +
-    "<button class='send again' type='button'>Close</button></div></div>";
+    "<button class='send again' type='button'>Close</button></div></div>" +
+    "<div class='panel sv' role='dialog' aria-labelledby='tw-q' hidden>" +
+    "<button class='x sx' type='button' aria-label='Dismiss survey'>\u00d7</button>" +
+    "<form novalidate><h2 id='tw-q'></h2><div class='scale' role='group' aria-labelledby='tw-q'></div>" +
+    "<p class='ends'><span></span><span></span></p>" +
+    "<label for='tw-c'></label><textarea id='tw-c' name='comment' maxlength='5000'></textarea>" +
+    "<p class='msg' role='status' aria-live='polite'></p><button class='send' type='submit'>Send</button></form>" +
+    "<div class='done' hidden><p>Thank you for your answer!</p>" +
+    "<button class='send' type='button'>Close</button></div></div>";
+  var ENDS = {nps: ["Not likely", "Very likely"], csat: ["Very unhappy", "Very happy"]};
 
   var host = d.createElement("triage-widget");
   var root = host.attachShadow({mode: "open"});
@@ -141,6 +160,7 @@
   function $(sel) { return root.querySelector(sel); }
   var launcher = $(".launch"), panel = $(".panel"), done = $(".done"), note = $(".msg"), sendButton = $("form .send");
   form = $("form");
+  var sv = $(".sv"), sform = $(".sv form"), sdone = $(".sv .done"), snote = $(".sv .msg"), sbox = $(".scale");
 
   function say(text) { note.textContent = text || ""; }
   function open() {
@@ -198,17 +218,83 @@
     }).then(function () { sendButton.disabled = false; });
   }
 
+  // Surveys: the server picks one (targeting, sampling); this browser remembers when it showed it.
+  function askSurvey() {
+    var q = "surveys/next?key=" + encodeURIComponent(KEY) + "&visitor=" + visitor();
+    if (user) q += "&user=" + encodeURIComponent(JSON.stringify(user)) + "&user_signature=" + encodeURIComponent(signature || "");
+    call(q, {method: "GET"}).then(function (r) {
+      var s = r.survey, seen = load(SEEN) || {};
+      if (!s || !panel.hidden || !sv.hidden || Date.now() - (seen[s.token] || 0) < s.frequency_days * 864e5) return;
+      seen[s.token] = Date.now();
+      save(SEEN, seen);
+      showSurvey(s);
+    }).catch(function () { /* no survey this time */ });
+  }
+  function showSurvey(s) {
+    var html = "", ends = ENDS[s.kind] || ["", ""];
+    survey = s;
+    score = null;
+    for (var i = s.scale ? s.scale.min : 1; s.scale && i <= s.scale.max; i++) {
+      html += "<button class='sc' type='button' aria-pressed='false'>" + i + "</button>";
+    }
+    sbox.innerHTML = html;
+    sbox.hidden = $(".ends").hidden = !s.scale;
+    $(".ends span").textContent = ends[0];
+    $(".ends span+span").textContent = ends[1];
+    $("#tw-q").textContent = s.question;
+    $("[for=tw-c]").textContent = s.scale ? "Why? (optional)" : "Your answer";
+    sform.reset();
+    sform.hidden = false;
+    sdone.hidden = true;
+    snote.textContent = "";
+    sv.hidden = false;
+  }
+  function dismiss() {
+    var inside = sv.contains(root.activeElement);
+    sv.hidden = true;
+    if (inside) launcher.focus();
+  }
+  function answer(e) {
+    e.preventDefault();
+    var comment = sform.comment.value.trim(), button = $(".sv form .send");
+    if (survey.scale && score === null) { snote.textContent = "Please choose a score."; $(".sc").focus(); return; }
+    if (!survey.scale && !comment) { snote.textContent = "Please write an answer."; sform.comment.focus(); return; }
+    button.disabled = true;
+    snote.textContent = "Sending\u2026";
+    call("surveys/" + encodeURIComponent(survey.token) + "/responses", {method: "POST",
+      headers: {"Content-Type": "application/json"}, body: JSON.stringify({score: survey.scale ? score : null,
+        comment: comment, visitor: visitor(), user: user, user_signature: signature})}).then(function () {
+      sform.hidden = true;
+      sdone.hidden = false;
+      $(".sv .done .send").focus();
+    }, function (err) {
+      snote.textContent = err.status ? err.message : "Could not reach the server; please try again.";
+    }).then(function () { button.disabled = false; });
+  }
+  sbox.addEventListener("click", function (e) {
+    var b = e.target.closest(".sc"), all = root.querySelectorAll(".sc");
+    if (!b) return;
+    score = +b.textContent;
+    for (var i = 0; i < all.length; i++) all[i].setAttribute("aria-pressed", String(all[i] === b));
+  });
+  sform.addEventListener("submit", answer);
+  $(".sx").addEventListener("click", dismiss);
+  $(".sv .done .send").addEventListener("click", dismiss);
+
   launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
   $(".x").addEventListener("click", close);
   $(".again").addEventListener("click", function () { close(); reset(); });
   form.addEventListener("submit", submit);
-  root.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.stopPropagation(); close(); } });
+  root.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.stopPropagation(); if (sv.contains(e.target)) dismiss(); else close(); }
+  });
 
   var api = {
     open: open,
     close: close,
     identify: function (u, sig) { user = u || null; signature = sig || null; },
-    meta: function (m) { for (var k in m) meta[k] = m[k]; }
+    meta: function (m) { for (var k in m) meta[k] = m[k]; },
+    survey: askSurvey
   };
   function triage(name) {
     var f = api[name];
@@ -219,8 +305,9 @@
   function start() {
     d.body.appendChild(host);
     for (var i = 0; i < queued.length; i++) triage.apply(null, queued[i]);
-    var pending = stored();
+    var pending = load(STORE);
     if (pending && pending.key) deliver(pending, 0).catch(function () {});  // a reload retries, same key
+    if (script.getAttribute("data-surveys") !== "off") askSurvey();
   }
   if (d.body) start(); else d.addEventListener("DOMContentLoaded", start);
 })(window, document);

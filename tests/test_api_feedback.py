@@ -123,6 +123,8 @@ def test_every_api_error_has_the_same_shape(client, project):
     assert_error(client.get("/api/v1/no-such-thing"), 404, "not_found")
     assert_error(client.get("/api/v1/feedback"), 405, "method_not_allowed")
     assert_error(client.post("/api/v1/feedback", data="{oops", content_type="application/json"), 400, "bad_request")
+    too_deep = "[" * 20_000 + "]" * 20_000  # within the body cap, beyond the parser's recursion limit
+    assert_error(client.post("/api/v1/feedback", data=too_deep, content_type="application/json"), 400, "bad_request")
     assert_error(client.post("/api/v1/feedback", json=["a list"]), 422, "invalid")
     error = assert_error(send(client, project, kind="rant", message="", email="not-an-email"), 422, "invalid")
     assert set(error["fields"]) == {"kind", "message", "email"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -28,7 +29,19 @@ def error_response(status: int, title: str, message: str, code: str | None = Non
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with a body nested too deeply for the parser read as malformed (a 400)
+    rather than a RecursionError (a 500): Flask turns only ValueError into a 400."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
 def register(app: Flask) -> None:
+    app.json = JSONProvider(app)
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return error_response(400, "Form expired",

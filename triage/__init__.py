@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    from triage.services import subscriptions
+
+    subscriptions.init_app(app)  # new Events queue posts to the webhooks subscribed to them
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

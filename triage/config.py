@@ -60,6 +60,7 @@ def from_environment(instance_path: str) -> dict:
         # Base of the links in emails and webhooks (sent from the worker, outside any request).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000"),
         "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+        "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
         "CLASSIFY_INLINE": os.environ.get("TRIAGE_CLASSIFY_INLINE", "1") != "0",
     }
 
@@ -100,6 +101,9 @@ DEFAULTS = {
     "NOTIFY_BACKOFF_SECONDS": 30,
     "NOTIFY_TIMEOUT": 10,
     "SMTP_TIMEOUT": 10,
+    # Webhooks may post to loopback, private and link-local addresses (tests, on-premises
+    # receivers); off, such URLs are refused on saving and at every delivery (SSRF guard).
+    "WEBHOOK_ALLOW_PRIVATE": False,
     # Predictions less sure than this go to the needs-review queue.
     "REVIEW_CONFIDENCE": 0.6,
     # Classify, route and set the SLA inside the intake request (one process, no worker), or

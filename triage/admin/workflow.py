@@ -206,7 +206,8 @@ def webhook(webhook_id: int | None = None):
     existing = get_or_404(Webhook, webhook_id) if webhook_id else None
     form = WebhookForm(obj=existing)
     if form.validate_on_submit() and accepted(form, "url", lambda: policies.save_webhook(
-            existing, name=form.name.data, url=form.url.data, preset=form.preset.data, active=form.active.data)):
+            existing, name=form.name.data, url=form.url.data, preset=form.preset.data, active=form.active.data,
+            events=form.events.data)):
         return saved(f"Webhook {form.name.data} saved.", "admin.webhooks")
     return form_page(form, f"Webhook {existing.name}" if existing else "New webhook", "admin.webhooks")
 

@@ -1,12 +1,22 @@
 """Forms of the workflow admin pages: routing rules, SLA policies and tiers, webhooks, calendars."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from triage.models import Channel, Deadline, DeliveryChannel, EscalationTarget, Kind, Strategy, TeamRole
 from triage.services.notify import PRESETS
 from triage.services.routing import PRIORITIES
+from triage.services.subscriptions import EVENTS
 
 
 def choices(values, blank: str | None = None) -> list[SelectChoice]:
@@ -72,6 +82,9 @@ class WebhookForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     url = StringField("URL", validators=[DataRequired(), URL(require_tld=False), Length(max=500)])
     preset = SelectField("Format", choices=choices(PRESETS), validators=[DataRequired()])
+    events = SelectMultipleField("Send these events of every item", choices=choices(EVENTS),
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                 render_kw={"class": "list-unstyled"})
     active = BooleanField("Active", default=True)
     submit = SubmitField("Save webhook")
 

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-import requests
 from flask import current_app
 from sqlalchemy import select, update
 
 from triage.extensions import db
 from triage.models import DeliveryChannel, DeliveryStatus, Event, Feedback, Notification, Webhook, utcnow
-from triage.services import locks
+from triage.services import locks, outbound
 
 log = logging.getLogger(__name__)
 PRESETS = ("generic", "slack", "teams")
@@ -54,14 +53,17 @@ def enqueue(*, dedupe_key: str, channel: DeliveryChannel, recipient: str, subjec
     taken (the unique key also stops a concurrent writer: its commit fails instead)."""
     if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
         return None
-    note = Notification(dedupe_key=dedupe_key, channel=channel, recipient=recipient,
-                        subject=" ".join(subject.split())[:200],  # one header line, whatever the title held
-                        payload={"text": text, **(data or {})},
-                        feedback_id=feedback.id if feedback else None,
-                        webhook_id=webhook.id if webhook else None)
+    note = outbox_row(dedupe_key=dedupe_key, channel=channel, recipient=recipient, subject=subject,
+                      payload={"text": text, **(data or {})}, feedback_id=feedback.id if feedback else None,
+                      webhook_id=webhook.id if webhook else None)
     db.session.add(note)
     db.session.flush()
     return note
+
+
+def outbox_row(*, subject: str, **fields) -> Notification:
+    """A new Notification (not added to the session) with a subject fit for one header line."""
+    return Notification(subject=" ".join(subject.split())[:200], **fields)  # whatever the title held
 
 
 def notify_submitter_of_reply(item: Feedback, comment_id: int, body: str) -> Notification | None:
@@ -186,13 +188,15 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def send_webhook(note: Notification) -> None:
-    """POST the signed JSON body; any answer but 2xx, or no answer in time, is a failure."""
+    """POST the signed JSON body to the checked address of the webhook's URL; an internal
+    address, any answer but 2xx, or no answer in time is a failure."""
     webhook = note.webhook
     if webhook is None or not webhook.active:
         raise RuntimeError("the webhook was removed or deactivated")
     body = json.dumps(webhook_body(webhook.preset, note.subject, note.payload), sort_keys=True).encode()
-    response = requests.post(
-        webhook.url, data=body, timeout=float(setting("NOTIFY_TIMEOUT", 10)), allow_redirects=False,
+    response = outbound.post(
+        webhook.url, body, timeout=float(setting("NOTIFY_TIMEOUT", 10)),
+        allow_private=bool(setting("WEBHOOK_ALLOW_PRIVATE", False)),
         headers={"Content-Type": "application/json", "X-Triage-Signature": sign(webhook.secret, body),
                  "X-Triage-Delivery": note.dedupe_key})
     if not 200 <= response.status_code < 300:

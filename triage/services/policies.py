@@ -1,8 +1,9 @@
 """Admin verbs for SLA policies, their escalation tiers, webhooks and team calendars."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from collections.abc import Sequence
 
+from flask import current_app
 from sqlalchemy import select
 
 from triage.extensions import db
@@ -16,7 +17,7 @@ from triage.models import (
     TeamRole,
     Webhook,
 )
-from triage.services import DomainError, sla
+from triage.services import DomainError, outbound, sla, subscriptions
 from triage.services.notify import PRESETS
 
 
@@ -53,18 +54,25 @@ def add_tier(policy: SlaPolicy, *, deadline: Deadline, threshold_percent: int, t
     return tier
 
 
-def save_webhook(webhook: Webhook | None, *, name: str, url: str, preset: str, active: bool) -> Webhook:
-    """Create or update a webhook; a new one gets a random signing secret."""
-    if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
-        raise DomainError("A webhook URL starts with http:// or https://.")
+def save_webhook(webhook: Webhook | None, *, name: str, url: str, preset: str, active: bool,
+                 events: Sequence[str] | None = None) -> Webhook:
+    """Create or update a webhook (a new one gets a random signing secret) and the events it
+    receives (None keeps them). A URL of an internal address is refused unless
+    WEBHOOK_ALLOW_PRIVATE is set; each delivery checks the address again."""
+    outbound.validate(url, allow_private=bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE")))
     if preset not in PRESETS:
         raise DomainError(f"The format is one of {', '.join(PRESETS)}.")
     if not name.strip():
         raise DomainError("A webhook needs a name.")
+    unknown = set(events or ()) - set(subscriptions.EVENTS)
+    if unknown:
+        raise DomainError(f"Webhooks can subscribe to {', '.join(subscriptions.EVENTS)} only.")
     if webhook is None:
-        webhook = Webhook(events=["escalated"])
+        webhook = Webhook(events=[])
         db.session.add(webhook)
     webhook.name, webhook.url, webhook.preset, webhook.active = name.strip(), url.strip(), preset, active
+    if events is not None:
+        webhook.events = [e for e in subscriptions.EVENTS if e in events]
     db.session.flush()
     return webhook
 

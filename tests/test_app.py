@@ -57,6 +57,18 @@ def test_cookies_are_secure_outside_development(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
+def test_upload_and_model_folders_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv("UPLOAD_FOLDER", raising=False)
+    monkeypatch.delenv("MODEL_FOLDER", raising=False)
+    unset = from_environment(str(tmp_path))
+    monkeypatch.setenv("UPLOAD_FOLDER", str(tmp_path / "shots"))
+    monkeypatch.setenv("MODEL_FOLDER", str(tmp_path / "models"))
+    chosen = from_environment(str(tmp_path))
+    assert (unset["UPLOAD_FOLDER"], unset["MODEL_FOLDER"]) == (None, None)  # the instance folder's
+    assert (chosen["UPLOAD_FOLDER"], chosen["MODEL_FOLDER"]) == (str(tmp_path / "shots"), str(tmp_path / "models"))
+
+
 def test_create_app_touches_no_database(tmp_path):
     path = tmp_path / "never.db"
     create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})

@@ -62,6 +62,9 @@ def from_environment(instance_path: str) -> dict:
         "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
         "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
         "CLASSIFY_INLINE": os.environ.get("TRIAGE_CLASSIFY_INLINE", "1") != "0",
+        # Folders outside the code: uploaded screenshots (served to staff only) and model files.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or None,
+        "MODEL_FOLDER": os.environ.get("MODEL_FOLDER") or None,
     }
 
 

@@ -3,6 +3,8 @@ mouse and keyboard, sending context, JS errors and a screenshot; refused where n
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import expect
@@ -13,16 +15,20 @@ from triage.models import Channel, Feedback, Kind
 from triage.services import widget
 
 USER = {"id": "u-42", "email": "vera@example.com", "name": "Vera"}
+# The stub as the README gives it: queues calls, and the page's errors, until the widget loads.
+STUB = re.search(r"```html\n<script>\n(window\.triage = .*?)triage\('meta'",
+                 (Path(__file__).resolve().parents[2] / "README.md").read_text(), re.S).group(1)
 
 
 def host_page(live_app, project, signature: str = "") -> str:
-    """A shop page with hostile CSS, the queue stub, the one-line snippet, and a bug that
-    throws once the page has loaded."""
+    """A shop page with hostile CSS, the README's stub, a bug that throws before the widget
+    loads, the one-line snippet, and a bug that throws once the page has loaded."""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
 <style>* {{ font-size: 40px !important; color: red !important; }} button {{ display: none !important; }}
 div {{ position: static !important; opacity: .2 !important; }}</style>
+<script>{STUB}</script>
+<script>throw new Error('Early bug: settings missing');</script>
 <script>
-window.triage = window.triage || function () {{ (window.triage.q = window.triage.q || []).push(arguments); }};
 triage('meta', {{app_version: '4.2.0', plan: 'pro'}});
 triage('identify', {json.dumps(USER)}, {json.dumps(signature)});
 window.addEventListener('load', function () {{
@@ -81,6 +87,7 @@ def test_visitor_sends_feedback_with_context_errors_and_a_screenshot(page, live_
     assert ctx["user"] == USER and ctx["user_verified"] is True
     messages = [e["message"] for e in ctx["js_errors"]]
     assert any("Host page bug: cart total is NaN" in m for m in messages)
+    assert any("Early bug: settings missing" in m for m in messages)  # thrown before widget.js ran
     assert any("refund promise rejected" in m for m in messages)
     [attachment] = item.attachments
     assert attachment.content_type == "image/png"

@@ -1,8 +1,10 @@
 /*! triage feedback widget. Embed: <script src="https://HOST/widget.js" data-key="pk_..." async></script>
  * API: triage('open'), triage('close'), triage('identify', user, signature), triage('meta', {...}),
  * triage('survey') (asks for a survey to show; done after load unless data-surveys="off").
- * Calls made before it loads wait in a queue: window.triage = window.triage || function () {
- *   (window.triage.q = window.triage.q || []).push(arguments); };
+ * Calls made before it loads wait in a queue, and so do the page's errors until then (the stub):
+ *   window.triage = window.triage || function () { (triage.q = triage.q || []).push(arguments); };
+ *   addEventListener('error', function (e) { window.__triageWidget || triage('error', e); });
+ *   addEventListener('unhandledrejection', function (e) { window.__triageWidget || triage('error', e); });
  */
 (function (w, d) {
   "use strict";
@@ -18,19 +20,23 @@
   var errors = [], meta = {}, user = null, signature = null, appVersion = script.getAttribute("data-app-version");
   var form = null, token = null, opener = null, survey = null, score = null;
 
-  function remember(entry) {
-    entry.time = new Date().toISOString();
+  function remember(entry, e) {
+    var origin = w.performance && performance.timeOrigin;  // when it happened, even if queued
+    entry.time = new Date(origin && e.timeStamp ? origin + e.timeStamp : Date.now()).toISOString();
     errors.push(entry);
     if (errors.length > MAX_ERRORS) errors.shift();
   }
-  w.addEventListener("error", function (e) {
-    remember({kind: "error", message: String(e.message || "error"), source: e.filename || "",
-      line: e.lineno || null, column: e.colno || null, stack: e.error && e.error.stack || ""});
-  });
-  w.addEventListener("unhandledrejection", function (e) {
+  function captured(e) {  // an error or unhandledrejection event, seen here or queued by the stub
     var r = e.reason;
-    remember({kind: "unhandledrejection", message: String(r && r.message || r), stack: r && r.stack || ""});
-  });
+    if (e.type === "unhandledrejection") {
+      remember({kind: "unhandledrejection", message: String(r && r.message || r), stack: r && r.stack || ""}, e);
+    } else {
+      remember({kind: "error", message: String(e.message || "error"), source: e.filename || "",
+        line: e.lineno || null, column: e.colno || null, stack: e.error && e.error.stack || ""}, e);
+    }
+  }
+  w.addEventListener("error", captured);
+  w.addEventListener("unhandledrejection", captured);
 
   function save(name, value) {
     try {
@@ -294,7 +300,8 @@
     close: close,
     identify: function (u, sig) { user = u || null; signature = sig || null; },
     meta: function (m) { for (var k in m) meta[k] = m[k]; },
-    survey: askSurvey
+    survey: askSurvey,
+    error: function (e) { if (e && e.type) captured(e); }
   };
   function triage(name) {
     var f = api[name];

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
@@ -120,18 +122,12 @@ def assign_form(feedback, formdata=None) -> AssignForm:
 def assign(item_id: int):
     feedback = items.get_item(item_id)
     form = assign_form(feedback, request.form)
-    if form.validate_on_submit():
+
+    def change() -> bool:
         team = db.session.get(Team, int(form.team.data)) if form.team.data else None
         user = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
-        try:
-            changed = routing.assign(feedback, team, user, current_user)
-            db.session.commit()
-            flash("Assignment saved." if changed else "Nothing changed.", "success")
-            return redirect(url_for("board.item", item_id=item_id))
-        except DomainError as error:
-            db.session.rollback()
-            form.assignee.errors.append(str(error))
-    return render_item(feedback, 422, assign_form=form)
+        return routing.assign(feedback, team, user, current_user)
+    return item_change(feedback, form, "assign_form", form.assignee, change, "Assignment saved.")
 
 
 @bp.route("/items/<int:item_id>/theme", methods=["POST"])
@@ -139,13 +135,20 @@ def assign(item_id: int):
 def set_theme(item_id: int):
     feedback = items.get_item(item_id)
     form = ThemeForm()
+    return item_change(feedback, form, "theme_form", form.theme,
+                       lambda: themes.set_theme(feedback, form.theme.data or "", current_user), "Theme saved.")
+
+
+def item_change(feedback, form, name: str, field, change: Callable[[], bool], saved: str):
+    """Apply a valid item-page form's change and go back to the item; a refusal shows on
+    `field` and the page answers 422, with nothing changed."""
     if form.validate_on_submit():
         try:
-            changed = themes.set_theme(feedback, form.theme.data or "", current_user)
+            changed = change()
             db.session.commit()
-            flash("Theme saved." if changed else "Nothing changed.", "success")
-            return redirect(url_for("board.item", item_id=item_id))
+            flash(saved if changed else "Nothing changed.", "success")
+            return redirect(url_for("board.item", item_id=feedback.id))
         except DomainError as error:
             db.session.rollback()
-            form.theme.errors.append(str(error))
-    return render_item(feedback, 422, theme_form=form)
+            field.errors.append(str(error))
+    return render_item(feedback, 422, **{name: form})

@@ -135,6 +135,14 @@ def test_every_api_error_has_the_same_shape(client, project):
     assert item_count() == 0
 
 
+@pytest.mark.parametrize("key", ["\x00", "pk_" + "a" * 80, "pk_ü", "pk_a b"])
+def test_a_key_no_project_could_have_is_an_unknown_key(client, project, key):
+    """Never looked up: PostgreSQL refuses NUL bytes in text, which would be a 500."""
+    assert_error(client.get("/api/v1/form-token", query_string={"key": key}), 404, "not_found")
+    assert_error(client.get("/api/v1/surveys/next", query_string={"key": key, "visitor": "v" * 12}), 404, "not_found")
+    assert_error(client.post("/api/v1/feedback", json={"public_key": key, "message": "x"}), 404, "not_found")
+
+
 def test_body_over_the_cap_is_a_json_413(client, project):
     response = send(client, project, message="x" * (70 * 1024))
     assert_error(response, 413, "request_entity_too_large")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from flask.wrappers import Response
-from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Feedback, Project
@@ -40,7 +39,7 @@ def named_project() -> Project | None:
         project = None
         args = request.view_args or {}
         if key := request_public_key():
-            project = db.session.scalar(select(Project).where(Project.public_key == key))
+            project = widget.project_with_key(key)
         elif item_id := args.get("item_id"):
             item = db.session.get(Feedback, item_id)
             project = item.project if item else None

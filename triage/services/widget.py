@@ -28,6 +28,7 @@ MAX_META_KEYS = 30
 MAX_USER_KEYS = 20
 DERIVED_TITLE = 120
 KINDS = {"bug": Kind.BUG, "idea": Kind.IDEA, "feedback": Kind.FEEDBACK, "other": Kind.FEEDBACK}
+PUBLIC_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a key can look like (pk_ + hex when made here)
 ORIGIN_RE = re.compile(r"^(https?)://(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)"
                        r"(:(\d{1,5}))?$")
 DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -115,9 +116,17 @@ def origin_allowed_anywhere(origin: str | None) -> bool:
                for origins in db.session.scalars(select(Project.allowed_origins)))
 
 
+def project_with_key(key: str) -> Project | None:
+    """The project owning a widget key, or None; a value no key could be (too long, a NUL byte
+    PostgreSQL would refuse, other characters) is not looked up."""
+    if not PUBLIC_KEY.fullmatch(key):
+        return None
+    return db.session.scalar(select(Project).where(Project.public_key == key))
+
+
 def project_by_public_key(key: str) -> Project:
     """The project owning a widget key; NotFound for an unknown key."""
-    project = db.session.scalar(select(Project).where(Project.public_key == key)) if key else None
+    project = project_with_key(key)
     if project is None:
         raise NotFound("Unknown public key.")
     return project

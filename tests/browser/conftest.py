@@ -3,6 +3,7 @@ served from other local origins, and Debian's headless Chromium driven by Playwr
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 import threading
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -50,18 +51,26 @@ class LiveApp:
     url: str
 
 
-@pytest.fixture
-def live_app(make_app, tmp_path):
-    """The app served by Werkzeug on 127.0.0.1 (a free port) in a thread; each request gets
-    its own app context there, on the same test database as the test's own context."""
-    app = make_app(FORM_MIN_FILL_SECONDS=1, UPLOAD_FOLDER=str(tmp_path / "uploads"))
+@contextmanager
+def serve(app):
+    """Serve the app with Werkzeug on 127.0.0.1 (a free port) in a thread; yields its URL.
+    Each request gets its own app context there, on the test's database."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = serve_in_thread(server)
-    with app.app_context():
-        yield LiveApp(app, f"http://127.0.0.1:{server.server_port}")
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def live_app(make_app, tmp_path):
+    """The app served in a thread, and an app context of the same app for the test."""
+    app = make_app(FORM_MIN_FILL_SECONDS=1, UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    with serve(app) as url, app.app_context():
+        yield LiveApp(app, url)
         db.session.remove()
-    server.shutdown()
-    thread.join(5)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

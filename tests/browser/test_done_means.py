@@ -1,8 +1,10 @@
-"""The board's "done means", as a new user tries it on the demo data in Chromium: an end user
-reports a bug on the hosted form; the demo agent filters the board, drags a card, raises the
-bug's impact and urgency, takes it and replies; `flask triage sweep` (a real process) then
-sends the reply and, the P1 target shortened to two minutes, the escalation emails to a real
-SMTP server."""
+"""The issues' "done means", tried in Chromium as a new user would.
+
+The board, on the demo data: an end user reports a bug on the hosted form; the demo agent
+filters the board, drags a card, raises the bug's impact and urgency, takes it and replies;
+`flask triage sweep` (a real process) then sends the reply and, the P1 target shortened to two
+minutes, the escalation emails to a real SMTP server. The widget: its snippet, copied from the
+admin page onto a static page on another port, sends feedback that the board shows."""
 from __future__ import annotations
 
 import os
@@ -15,10 +17,12 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import serve
+from tests.conftest import PASSWORD, make_user
 from tests.servers import smtp_server  # noqa: F401  (fixture)
 from triage.extensions import db
-from triage.models import Feedback, SlaPolicy, Status
+from triage.models import Feedback, Role, SlaPolicy, Status
 from triage.services import demo, policies
+from triage.services.accounts import create_project
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENT = "agent@demo.test"
@@ -108,3 +112,40 @@ def run_the_tour(page, app, sink, port: int) -> None:
     before = len(sink.messages)
     sweep(port)
     assert len(sink.messages) == before  # each tier fires once
+
+
+def test_admin_snippet_pasted_into_a_static_page_sends_feedback_the_board_shows(browser, page, live_app, host_sites):
+    """The widget's "done means": the admin allows a site and copies the snippet from the
+    project's page into a static HTML file on another port; a visitor sends feedback there;
+    staff see it on the board with its context."""
+    site = host_sites("static-site")
+    project = create_project("site", "Site")
+    admin = make_user(Role.ADMIN)
+    page.goto(f"{live_app.url}/auth/login")
+    page.fill("input[name=email]", admin.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit], main input[type=submit]")
+    page.goto(f"{live_app.url}/admin/projects/{project.id}")
+    page.get_by_label("Sites that may embed the widget").fill(site.origin)
+    page.get_by_role("button", name="Save project").click()
+    page.goto(f"{live_app.url}/admin/projects/{project.id}")
+    snippet = page.locator(".embed-snippet").inner_text()
+    url = site.page("index.html", f"<!doctype html><html><head><title>Static</title></head>"
+                                  f"<body><h1>Our site</h1>{snippet}</body></html>")
+
+    visitor = browser.new_context(viewport={"width": 1024, "height": 700})
+    try:
+        visit = visitor.new_page()
+        visit.goto(url)
+        visit.get_by_role("button", name="Feedback", exact=True).click()
+        visit.get_by_label("Message").fill("The pricing table overlaps the footer on small screens")
+        visit.wait_for_timeout(1000)  # people take longer than the anti-bot minimum fill time (1 s here)
+        visit.get_by_role("button", name="Send").click()
+        expect(visit.get_by_text("Thank you!")).to_be_visible()
+    finally:
+        visitor.close()
+
+    page.goto(f"{live_app.url}/board/?status=any")
+    page.get_by_role("link", name="The pricing table overlaps the footer on small screens").click()
+    expect(page.get_by_text(url).first).to_be_visible()  # the page it came from
+    expect(page.get_by_text("1024x700").first).to_be_visible()  # the visitor's viewport

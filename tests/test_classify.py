@@ -228,3 +228,33 @@ def test_keyword_rules_and_felt_severity_raise_the_models_urgency_never_lower_it
 
 def trained_model_prediction(title: str):
     return classify.active_model().predict([{"title": title, "body": "", "kind": "feedback"}])[0]
+
+
+def test_two_workers_at_once_triage_each_pending_item_once(make_app):
+    import threading
+
+    from tests import builders
+    from triage import worker
+
+    app = make_app(CLASSIFY_INLINE=False)
+    with app.app_context():
+        project = builders.Project(slug="p", name="P", default_team=builders.team_with_roles())
+        db.session.add(project)
+        for n in range(40):
+            submit(project, f"Export number {n} crashes with an error")
+    barrier, done = threading.Barrier(2), []
+
+    def work():
+        with app.app_context():
+            barrier.wait()
+            done.append(worker.classify_pass())
+            db.session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with app.app_context():
+        classified = db.session.scalars(select(Event.feedback_id).where(Event.kind == "classified")).all()
+        assert sum(done) == 40 and sorted(classified) == sorted(set(classified)) and len(classified) == 40

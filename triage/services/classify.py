@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ml import KeywordRules, ModelError, Prediction, TriageModel, priority_for
 from triage.extensions import db
 from triage.models import Event, Feedback, KeywordRule, ModelVersion, Status, User, utcnow
-from triage.services import DomainError
+from triage.services import DomainError, locks
 
 log = logging.getLogger(__name__)
 CATEGORIES = ("bug", "feature", "question", "other")
@@ -117,11 +117,10 @@ def classify_items(items: list[Feedback]) -> int:
 
 def pending_items(limit: int = 500) -> list[Feedback]:
     """Items with no category yet (left by a model failure, or imported), oldest first."""
-    return list(db.session.scalars(
-        select(Feedback).where(Feedback.category.is_(None), Feedback.quarantined.is_(False))
-        .options(selectinload(Feedback.events))  # routing and SLA read the timelines
-        .order_by(Feedback.id).limit(limit)
-    ))
+    query = (select(Feedback).where(Feedback.category.is_(None), Feedback.quarantined.is_(False))
+             .options(selectinload(Feedback.events))  # routing and SLA read the timelines
+             .order_by(Feedback.id).limit(limit))
+    return list(db.session.scalars(locks.skip_locked(query, Feedback)))
 
 
 def reclassify(item: Feedback, actor: User, *, category: str, impact: str, urgency: str) -> bool:

@@ -5,7 +5,7 @@ from flask import current_app
 
 from triage.extensions import db
 from triage.models import Feedback, User
-from triage.services import classify, routing, sla
+from triage.services import classify, locks, routing, sla
 
 
 def after_intake(item: Feedback) -> None:
@@ -31,7 +31,12 @@ def after_reclassification(item: Feedback, actor: User) -> None:
 
 
 def process_pending(limit: int = 500) -> int:
-    """Classify, route and set the SLA of items still unclassified; returns how many were done."""
+    """Classify, route and set the SLA of items still unclassified; returns how many were done.
+
+    Several workers may run this at once: each claims its batch (rows locked, others' skipped,
+    on PostgreSQL; the write lock on SQLite), so an item is triaged once. Call it on a clean
+    session and commit after."""
+    locks.begin_write()
     items = classify.pending_items(limit)
     if not classify.classify_items(items):
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -137,6 +138,30 @@ class Auth:
 
     def logout(self):
         return self.client.post("/auth/logout", data={"csrf_token": csrf_from(self.client, "/board/")})
+
+
+def run_in_threads(app, work, count: int = 2) -> list:
+    """Run `work(barrier)` in `count` threads at once, each in its own app context (so its own
+    session and connection); `work` waits on the barrier where the threads should meet.
+    Returns what each returned; an exception in a thread fails the test."""
+    barrier, results, errors = threading.Barrier(count, timeout=30), [], []
+
+    def run():
+        with app.app_context():
+            try:
+                results.append(work(barrier))
+            except Exception as error:  # collected: the assertion below shows it
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and len(results) == count, errors
+    return results
 
 
 def csrf_from(client, path: str) -> str:

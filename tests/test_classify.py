@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, run_in_threads
 from triage.extensions import db
-from triage.models import Event, Feedback, Kind, ModelVersion, Severity, Status, Strategy
+from triage.models import Event, Kind, ModelVersion, Severity, Status, Strategy
 from triage.services import classify, training
 from triage.services.classify import LEVELS
 from triage.services.demo import training_frame
@@ -231,8 +231,6 @@ def trained_model_prediction(title: str):
 
 
 def test_two_workers_at_once_triage_each_pending_item_once(make_app):
-    import threading
-
     from tests import builders
     from triage import worker
 
@@ -242,19 +240,11 @@ def test_two_workers_at_once_triage_each_pending_item_once(make_app):
         db.session.add(project)
         for n in range(40):
             submit(project, f"Export number {n} crashes with an error")
-    barrier, done = threading.Barrier(2), []
 
-    def work():
-        with app.app_context():
-            barrier.wait()
-            done.append(worker.classify_pass())
-            db.session.remove()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    def work(barrier):
+        barrier.wait()
+        return worker.classify_pass()
+    done = run_in_threads(app, work)
     with app.app_context():
         classified = db.session.scalars(select(Event.feedback_id).where(Event.kind == "classified")).all()
         assert sum(done) == 40 and sorted(classified) == sorted(set(classified)) and len(classified) == 40

@@ -3,13 +3,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests import builders
+from tests.conftest import run_in_threads
 from tests.servers import smtp_server  # noqa: F401  (fixture)
 from triage import ROOT
 from triage.extensions import db
@@ -92,23 +92,17 @@ def test_a_webhook_tier_posts_to_its_webhook(mail_app, setup):
     assert note.recipient == "http://127.0.0.1:9/none" and note.dedupe_key.endswith(":wh")
 
 
-def run_sweep_in_thread(app, now, barrier, results):
-    with app.app_context():
-        barrier.wait()
-        results.append(escalation.sweep(now))
-
-
 def test_two_concurrent_sweeps_send_nothing_twice(mail_app, setup):
     app, sink, _ = mail_app
     for _ in range(4):
         breached(setup)
-    now, barrier, results = utcnow(), threading.Barrier(2), []
-    threads = [threading.Thread(target=run_sweep_in_thread, args=(app, now, barrier, results)) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert len(results) == 2 and sum(r.fired for r in results) == 12
+    now = utcnow()
+
+    def sweep(barrier):
+        barrier.wait()
+        return escalation.sweep(now)
+    results = run_in_threads(app, sweep)
+    assert sum(r.fired for r in results) == 12
     assert sum(r.delivery.sent for r in results) == 12 and len(sink.messages) == 12
     keys = db.session.scalars(select(Notification.dedupe_key)).all()
     assert len(keys) == len(set(keys)) == 12

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import builders
-from tests.conftest import make_user
+from tests.conftest import make_user, run_in_threads
 from triage.extensions import db
 from triage.models import Channel, Event, Feedback, Kind, Role, Status, Strategy
 from triage.services import DomainError, routing
@@ -90,8 +90,6 @@ def test_round_robin_takes_turns_and_remembers_across_sessions(app, teams):
 def test_two_intakes_at_once_take_turns_without_deadlock(app, teams):
     """Both transactions hold a key-share lock on the team row (their item's foreign key)
     before round robin locks it; the lock it takes must not deadlock with that."""
-    import threading
-
     if db.engine.dialect.name == "sqlite":
         pytest.skip("SQLite serialises whole write transactions: there are no row locks to deadlock")
     billing, _ = teams
@@ -100,27 +98,14 @@ def test_two_intakes_at_once_take_turns_without_deadlock(app, teams):
     db.session.commit()
     # Read outside the threads: the test's own session is not shared with them.
     project_id, team_id = project.id, billing.id
-    both_inserted, errors, picks = threading.Barrier(2, timeout=10), [], []
 
-    def intake():
-        with app.app_context():
-            try:
-                item = new_item(db.session.get(type(project), project_id), team_id=team_id)
-                both_inserted.wait()
-                routing.route(item)
-                db.session.commit()
-                picks.append(item.assignee_id)
-            except Exception as error:  # collected: the assertion below shows it
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=intake) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == [] and len(set(picks)) == 2
+    def intake(both_inserted):
+        item = new_item(db.session.get(type(project), project_id), team_id=team_id)
+        both_inserted.wait()
+        routing.route(item)
+        db.session.commit()
+        return item.assignee_id
+    assert len(set(run_in_threads(app, intake))) == 2
 
 
 def test_least_loaded_picks_the_member_with_fewest_open_items(app, teams):

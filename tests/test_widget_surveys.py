@@ -137,6 +137,8 @@ def test_next_refuses_other_origins_unknown_keys_and_bad_visitors(client, projec
     error = assert_error(conforms(ask(client, project, visitor="x")), 422, "invalid")
     assert "visitor" in error["fields"]
     assert "user" in assert_error(ask(client, project, user="[1]"), 422)["fields"]
+    too_deep = "[" * 5_000 + "]" * 5_000  # beyond the JSON parser's recursion limit
+    assert "user" in assert_error(ask(client, project, user=too_deep), 422)["fields"]
 
 
 # -- POST /surveys/<token>/responses ------------------------------------------------------------

@@ -52,8 +52,19 @@ def named_project() -> Project | None:
 
 def limit_key() -> str:
     """The public key a request counts against in the per-key rate limit."""
-    project = None if request_public_key() else named_project()
-    return request_public_key() or (project.public_key if project else "none")
+    if key := request_public_key():
+        return key
+    project = named_project()
+    return project.public_key if project else "none"
+
+
+def named_origins() -> list[str] | None:
+    """The allowed origins of the request's project, None when it names none. Kept on `g`:
+    the answer's headers are added after the view's commit, which would reload the project."""
+    if "api_origins" not in g:
+        project = named_project()
+        g.api_origins = list(project.allowed_origins) if project else None
+    return g.api_origins
 
 
 def allowed_origin() -> str | None:
@@ -62,9 +73,9 @@ def allowed_origin() -> str | None:
     origin = request.headers.get("Origin")
     if not origin:
         return None
-    project = named_project()
-    if project is not None:
-        return origin if widget.origin_allowed(project.allowed_origins, origin) else None
+    origins = named_origins()
+    if origins is not None:
+        return origin if widget.origin_allowed(origins, origin) else None
     if request.method == "OPTIONS":
         return origin if widget.origin_allowed_anywhere(origin) else None
     return None

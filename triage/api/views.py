@@ -37,7 +37,7 @@ class UploadRefused(DomainError):
 
 def checked_project(project: Project) -> Project:
     """Remember the project for CORS and refuse a browser page from an origin it does not allow."""
-    g.api_project = project
+    g.api_project, g.api_origins = project, list(project.allowed_origins)
     origin = request.headers.get("Origin")
     if origin and not widget.origin_allowed(project.allowed_origins, origin):
         raise widget.OriginRefused(f"Pages on {origin[:100]} may not send feedback to this project: "

@@ -112,7 +112,9 @@ def _oof(df: pd.DataFrame, groups: pd.Series | None = None, extra=None) -> pd.Da
 
 def _f1(y: pd.Series, pred: pd.Series, label: str | None = None) -> float:
     if label is None:
-        return f1_score(y, pred, average="macro", zero_division=0)
+        # Over the data set's own classes: a junk call ("other") on a data set without that
+        # class counts as a miss of the true class, not as an extra class scoring 0.
+        return f1_score(y, pred, labels=sorted(set(y)), average="macro", zero_division=0)
     return f1_score(y, pred, labels=[label], average="macro", zero_division=0)
 
 

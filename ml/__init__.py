@@ -1,7 +1,8 @@
 """triage's classifier: plain Python + scikit-learn; never imports Flask or the app.
 
-Public API: TriageModel (fit/predict/save/load), Prediction, priority_for, KeywordRules
-(cold start), load_training_data, and the errors ModelError and DataError.
+Public API: TriageModel (fit/predict/save/load), Prediction, priority_for, Rulebook (junk,
+default and admin rules, the submitter's severity), KeywordRules (cold start),
+load_training_data, and the errors ModelError and DataError.
 """
 
 from .dataset import load_training_data
@@ -9,9 +10,10 @@ from .errors import DataError, MLError, ModelError
 from .model import TriageModel
 from .prediction import Prediction
 from .priority import PRIORITIES, priority_for
-from .rules import DEFAULT_RULES, KeywordRules
+from .rules import DEFAULT_RULE_NAMES, DEFAULT_RULES, KeywordRules, Rulebook, validate_rules
 
 __all__ = [
-    "DEFAULT_RULES", "DataError", "KeywordRules", "MLError", "ModelError", "PRIORITIES",
-    "Prediction", "TriageModel", "load_training_data", "priority_for",
+    "DEFAULT_RULES", "DEFAULT_RULE_NAMES", "DataError", "KeywordRules", "MLError", "ModelError",
+    "PRIORITIES", "Prediction", "Rulebook", "TriageModel", "load_training_data", "priority_for",
+    "validate_rules",
 ]

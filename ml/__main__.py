@@ -1,12 +1,15 @@
-"""Command line of triage's classifier: train, predict, evaluate.
+"""Command line of triage's classifier: train, predict, evaluate, corpus.
 
-    python -m ml train --data-dir ../shared/data --out DIR [--data FILE.csv ...]
-                       [--cv-folds 5] [--quiet]
-        Train from the shared data folder (recipe in ml/dataset.py) and/or any CSV with a
-        `text` column and a `label`/`category`, `impact`, `urgency`, `priority` or
-        `severity` column (optional `title`, `tags` "|"-joined, context columns).
-        Prints cross-validated scores per head (macro-F1; --cv-folds 0 skips them), then
-        writes DIR/model.skops and DIR/metadata.json. Progress bars go to stderr.
+    python -m ml train --out DIR [--data-dir ../shared/data] [--data FILE.csv ...]
+                       [--no-corpus] [--cv-folds 5] [--quiet]
+        Train on the starter corpus's training split (ml/corpus, unless --no-corpus) plus
+        the shared data folder (recipe in ml/dataset.py) and/or any CSV with a `text`
+        column and a `label`/`category`, `impact`, `urgency`, `priority` or `severity`
+        column (optional `title`, `tags` "|"-joined, context columns). Prints held-out
+        scores only: on the corpus's validation split (per head macro-F1 and high recall,
+        critical recall, false alarm, junk), and with other data, cross-validated scores
+        on it (--cv-folds 0 skips them). Writes DIR/model.skops and DIR/metadata.json.
+        Progress bars go to stderr.
 
     python -m ml predict --model DIR --input FILE.csv --output OUT.csv
         Copies FILE.csv (needs `text`, may have `title` and context columns) to OUT.csv
@@ -16,6 +19,14 @@
     python -m ml evaluate --model DIR --input FILE.csv [--json]
         For every head FILE.csv has labels for: macro-F1, per-class precision/recall/F1,
         confusion matrix and reliability table (predicted probability vs. accuracy).
+
+    python -m ml corpus [--write-split]
+        Check the starter corpus against the rubric's rules (exit 1 on any problem), print
+        its counts and the near-duplicate pairs across the split; --write-split assigns
+        the train/validation split into the files (done once; the split stays fixed).
+
+Predictions (predict, evaluate, and the app) pass the same rules (ml/rules.py): junk,
+the default rules, and the submitter's severity (`severity` column) as one bounded signal.
 
 Exit status: 0 on success, 2 on bad usage or input (missing or malformed file, missing
 or unloadable model), with a one-line message on stderr and no traceback.
@@ -40,7 +51,7 @@ from .model import TriageModel, item_dicts
 from .text import split_text
 
 PREDICTION_COLUMNS = ("category", "category_confidence", "impact", "urgency", "priority",
-                      "confidence")
+                      "confidence", "junk", "why")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="labelled CSV file (repeatable)")
     train.add_argument("--out", type=Path, required=True, help="directory to write the model to")
     train.add_argument("--cv-folds", type=int, default=5, help="folds for the printed scores "
-                       "(0: skip cross-validation)")
+                       "on --data-dir/--data rows (0: skip cross-validation)")
+    train.add_argument("--no-corpus", action="store_true", help="leave the starter corpus out")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     predict = commands.add_parser("predict", help="add predictions to a CSV")
     predict.add_argument("--model", type=Path, required=True)
@@ -64,28 +76,60 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", type=Path, required=True)
     evaluate.add_argument("--input", type=Path, required=True)
     evaluate.add_argument("--json", action="store_true", help="machine-readable output")
+    corpus = commands.add_parser("corpus", help="check the starter corpus")
+    corpus.add_argument("--write-split", action="store_true",
+                        help="assign the train/validation split into the corpus files")
     return parser
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .validate import out_of_fold, scores, summary
+    from .corpus import load_corpus
+    from .validate import headline, holdout_scores, out_of_fold, scores, summary
 
-    if args.data_dir is None and not args.data:
-        raise MLError("train needs --data-dir and/or --data")
-    df = load_training_data(args.data_dir, args.data)
+    other = (load_training_data(args.data_dir, args.data)
+             if args.data_dir is not None or args.data else None)
+    corpus = None if args.no_corpus else load_corpus()
+    if other is None and corpus is None:
+        raise MLError("train needs the corpus, --data-dir or --data")
     metrics = {}
-    if args.cv_folds >= 2:
-        oof = out_of_fold(df, folds=args.cv_folds, progress=not args.quiet)
-        metrics = summary(scores(df, oof))
-        for head, row in metrics.items():
+    if other is not None and args.cv_folds >= 2:
+        oof = out_of_fold(other, folds=args.cv_folds, progress=not args.quiet)
+        metrics["cv"] = summary(scores(other, oof))
+        for head, row in metrics["cv"].items():
             high = f" high-F1 {row['high_f1']:.3f}" if "high_f1" in row else ""
             print(f"cv {args.cv_folds}-fold {head:<9} macro-F1 {row['macro_f1']:.3f}{high} "
                   f"ECE {row['ece']:.3f} n={row['n']}")
+    parts = [] if corpus is None else [corpus[corpus["split"] == "train"]]
+    df = pd.concat(parts + ([] if other is None else [other]), ignore_index=True)
     model = TriageModel.fit(df, progress=not args.quiet)
+    if corpus is not None:
+        report = holdout_scores(model, corpus[corpus["split"] == "validation"])
+        metrics["corpus_validation"] = report
+        for line in headline(report):
+            print(f"corpus validation {line}")
     model.metadata["metrics"] = {"cv_folds": args.cv_folds, **metrics}
     model.save(args.out)
     print(f"model {model.version} ({len(df)} rows) written to {args.out}")
     return 0
+
+
+def _corpus(args: argparse.Namespace) -> int:
+    from .corpus import (CORPUS_DIR, assign_split, check_labels, near_duplicate_pairs,
+                         read_corpus, summary)
+
+    raw = read_corpus()
+    if args.write_split:
+        raw["split"] = assign_split(raw)
+        for domain, rows in raw.groupby("domain", sort=False):
+            rows.to_csv(CORPUS_DIR / f"{domain}.csv", index=False, lineterminator="\n")
+    for column, counts in summary(raw).items():
+        print(f"{column}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    across = near_duplicate_pairs(raw, across_split=True)
+    print(f"near duplicates across the split: {len(across)}")
+    problems = check_labels(raw)
+    for line in problems + [f"near duplicate: {raw.id[i]} ~ {raw.id[j]} ({c:.2f})" for i, j, c in across]:
+        print(line)
+    return 1 if problems or across else 0
 
 
 def _items(frame: pd.DataFrame) -> list[dict]:
@@ -104,7 +148,8 @@ def _predict(args: argparse.Namespace) -> int:
     frame = read_csv(args.input)
     predictions = model.predict(_items(frame))
     for column in PREDICTION_COLUMNS:
-        frame[column] = [getattr(p, column) for p in predictions]
+        values = [getattr(p, column) for p in predictions]
+        frame[column] = [" · ".join(v) if isinstance(v, list) else v for v in values]
     frame.to_csv(sys.stdout if args.output == "-" else args.output, index=False)
     return 0
 
@@ -132,7 +177,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 with a message on bad input)."""
     args = _parser().parse_args(argv)
-    command = {"train": _train, "predict": _predict, "evaluate": _evaluate}[args.command]
+    command = {"train": _train, "predict": _predict, "evaluate": _evaluate,
+               "corpus": _corpus}[args.command]
     try:
         return command(args)
     except BrokenPipeError:  # the reader went away (`... --output - | head`): not an error

@@ -84,3 +84,34 @@ def format_report(head: str, report: dict[str, Any]) -> str:
             lines.append(f"  {row['low']:.1f}-{row['high']:.1f} {row['count']:6d} "
                          f"{row['mean_probability']:7.3f} {row['accuracy']:8.3f}")
     return "\n".join(lines)
+
+
+CRITICAL = ("P1", "P2")
+MINOR = ("P4", "P5")
+
+
+def priority_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
+    """Return the two figures that matter for SLA clocks, from true and predicted priorities:
+    critical recall (of the rows truly P1/P2, the share predicted P1/P2) and false alarm
+    (of the rows truly P4/P5, the share predicted P1/P2; None where no such rows), with their
+    counts, accuracy and the share within one priority step."""
+    y_true, y_pred = np.asarray(y_true, dtype=str), np.asarray(y_pred, dtype=str)
+    critical, minor = np.isin(y_true, CRITICAL), np.isin(y_true, MINOR)
+    alarmed = np.isin(y_pred, CRITICAL)
+    return {
+        "n": int(len(y_true)), "n_critical": int(critical.sum()), "n_minor": int(minor.sum()),
+        "critical_recall": float(alarmed[critical].mean()) if critical.any() else None,
+        "false_alarm": float(alarmed[minor].mean()) if minor.any() else None,
+        "accuracy": float(np.mean(y_true == y_pred)) if len(y_true) else 0.0,
+        "within_one": float(np.mean([abs(int(t[1]) - int(p[1])) <= 1
+                                     for t, p in zip(y_true, y_pred)])) if len(y_true) else 0.0,
+    }
+
+
+def binary_report(truth: Sequence[bool], guess: Sequence[bool]) -> dict[str, float]:
+    """Return precision, recall (None where undefined: JSON has no NaN) and support of a
+    yes/no flag (e.g. junk)."""
+    truth, guess = np.asarray(truth, dtype=bool), np.asarray(guess, dtype=bool)
+    return {"precision": float(truth[guess].mean()) if guess.any() else None,
+            "recall": float(guess[truth].mean()) if truth.any() else None,
+            "support": int(truth.sum())}

@@ -30,8 +30,8 @@ def _explains(name: str) -> bool:
     """Return whether a ColumnTransformer feature name means something to a person."""
     kind, _, term = name.partition("__")
     if kind == "char":
-        return len(term.strip()) >= 3
-    if kind == "context":
+        return False  # fragments such as "ogi" explain nothing; the word block says it better
+    if kind in ("context", "signals"):
         return term != CONTEXT_BIAS
     return not all(word in FUNCTION_WORDS for word in term.split())
 

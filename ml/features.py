@@ -10,8 +10,13 @@ the dicts the app passes:
 Settings were chosen by 5-fold CV on NLBSE'24 (bench/ml.py --quality; the history of
 the trials is in the comments): 30k word and 20k char features, bodies cut at 3,000
 characters, title block at 0.6 gave macro-F1 .793 against .781 for 1-2 grams, 20k, 2,000.
-- `context`: tokens such as `severity=high star_rating=1 votes=5+` (binary counts).
-  Numbers are bucketed so that a token means the same thing across items.
+- `context`: tokens such as `channel=widget star_rating=1 votes=5+` (binary counts).
+  Numbers are bucketed so that a token means the same thing across items. The submitter's
+  own severity is not among them: it is one bounded signal applied after the model
+  (ml/rules.py), so the model cannot learn to let an exaggeration decide the priority.
+- `signals`: what a triager reads in the report (ml/signals.py): `harm=data_loss`,
+  `scope=everyone`, `persistence=ongoing`, `junk=junk` ... (binary counts), so how much
+  each weighs on impact and urgency is learned from the labelled corpus.
 """
 
 from __future__ import annotations
@@ -26,14 +31,15 @@ from scipy import sparse
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from .signals import Signal, find_signals
 from .text import clean_body, clean_title, join_text
 
 CONTEXT_KEYS: tuple[str, ...] = (
-    "channel", "kind", "severity", "survey_score", "star_rating", "votes", "customer_tier",
+    "channel", "kind", "survey_score", "star_rating", "votes", "customer_tier",
 )
 # Always present, so the context vectorizer never has an empty vocabulary; never a reason.
 CONTEXT_BIAS = "ctx"
-INPUT_COLUMNS: tuple[str, ...] = ("text", "title", "context")
+INPUT_COLUMNS: tuple[str, ...] = ("text", "title", "context", "signals")
 FIRST_LINE_CHARS = 120
 TITLE_WEIGHT = 0.6
 
@@ -73,20 +79,33 @@ def _field(item: Mapping[str, Any], key: str) -> str:
     return "" if _missing(value) else str(value)
 
 
-def _row(item: Mapping[str, Any]) -> tuple[str, str, str]:
-    title = clean_title(_field(item, "title"))
-    body = clean_body(_field(item, "body"))
+def raw_text(item: Mapping[str, Any]) -> tuple[str, str]:
+    """Return (title, body) of an item as given; a bare `text` stands in for a missing one."""
+    title, body = _field(item, "title"), _field(item, "body")
     if not title and not body:
-        body = clean_body(_field(item, "text"))
+        body = _field(item, "text")
+    return title, body
+
+
+def _row(item: Mapping[str, Any], signals: list[Signal] | None) -> tuple[str, str, str, str]:
+    raw_title, raw_body = raw_text(item)
+    title, body = clean_title(raw_title), clean_body(raw_body)
     short_title = title or body.split("\n", 1)[0][:FIRST_LINE_CHARS]
-    return join_text(title, body), short_title, context_tokens(item)
+    if signals is None:
+        signals = find_signals(raw_title, raw_body)
+    tokens = " ".join([CONTEXT_BIAS, *(s.token for s in signals)])
+    return join_text(title, body), short_title, context_tokens(item), tokens
 
 
-def item_frame(items: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
-    """Return the model input frame (INPUT_COLUMNS) for item dicts or a training frame."""
+def item_frame(items: Iterable[Mapping[str, Any]] | pd.DataFrame,
+               signals: list[list[Signal]] | None = None) -> pd.DataFrame:
+    """Return the model input frame (INPUT_COLUMNS) for item dicts or a training frame
+    (`signals`: each item's find_signals, when the caller has them already)."""
     if isinstance(items, pd.DataFrame):
         items = items.to_dict("records")
-    rows = [_row(item) for item in items]
+    items = list(items)
+    found = signals if signals is not None else [None] * len(items)
+    rows = [_row(item, s) for item, s in zip(items, found)]
     return pd.DataFrame(rows, columns=list(INPUT_COLUMNS), dtype="object")
 
 
@@ -102,9 +121,11 @@ def build_features(n_rows: int | None = None) -> ColumnTransformer:
                             max_features=5000, dtype=np.float32)
     context = CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True,
                               dtype=np.float32)
+    signals = CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True,
+                              dtype=np.float32)
     return ColumnTransformer(
         [("word", word, "text"), ("char", char, "text"), ("title", title, "title"),
-         ("context", context, "context")],
+         ("context", context, "context"), ("signals", signals, "signals")],
         # Title words are already in `text`; a separate title block at full weight
         # over-counts them (5-fold NLBSE macro-F1: weight 1.5 .751, 1.0 .781, 0.6 .787).
         transformer_weights={"title": TITLE_WEIGHT},
@@ -137,4 +158,6 @@ def readable_name(name: str) -> str:
         return f"title:{term}"
     if kind == "context":
         return f"context:{term}"
+    if kind == "signals":
+        return f"signal:{term}"
     return term

@@ -17,13 +17,14 @@ from tqdm import tqdm
 from . import fastpath, persist
 from .errors import DataError
 from .explain import Explainer
-from .features import CONTEXT_KEYS, build_features, fast_transform, item_frame
+from .features import CONTEXT_KEYS, build_features, fast_transform, item_frame, raw_text
 from .heads import (  # noqa: F401  build_pipeline is part of the public surface
     HEADS, SINGLE_LABEL_HEADS, build_pipeline, compact_features, fit_classifier, fit_tags,
 )
 from .prediction import CATEGORIES, TAGS, Prediction
 from .priority import LEVELS, priority_for
-from .rules import KeywordRules
+from .rules import RAISING_SEVERITIES, KeywordRules, Rulebook
+from .signals import find_signals
 
 ALLOWED_LABELS = {"category": CATEGORIES, "impact": LEVELS, "urgency": LEVELS}
 REASONS_PER_HEAD = {"category": 8, "impact": 3, "urgency": 3}
@@ -46,17 +47,25 @@ def _tag_lists(values: pd.Series) -> list[list[str]]:
 
 def item_dicts(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Return the item dicts (title, body, context) that predict() takes, from a data frame."""
-    keep = [c for c in ("title", "body", "text", *CONTEXT_KEYS) if c in df.columns]
+    keep = [c for c in ("title", "body", "text", "severity", *CONTEXT_KEYS) if c in df.columns]
     frame = df[keep].astype(object)
     return frame.where(frame.notna(), None).to_dict("records")
 
 
 def _labels(df: pd.DataFrame, head: str) -> pd.Series:
-    """Return the rows' labels for a head (dropping unlabelled rows); unknown labels raise."""
+    """Return the rows' labels for a head (dropping unlabelled rows); unknown labels raise.
+
+    Urgency labels are the final urgency a triager set, which already includes the +1 that a
+    submitter's high or critical severity gives (ml/rules.py). The model predicts the urgency
+    before that step, so rows with such a severity teach it nothing certain: they are left
+    out of the urgency head."""
     if head not in df.columns:
         return pd.Series([], dtype=object)
     labels = df[head].dropna().astype(str).str.strip().str.lower()
     labels = labels[labels != ""]
+    if head == "urgency" and "severity" in df.columns:
+        raised = df["severity"].reindex(labels.index).fillna("").astype(str).str.strip().str.lower()
+        labels = labels[~raised.isin(RAISING_SEVERITIES)]
     unknown = sorted(set(labels) - set(ALLOWED_LABELS[head]))
     if unknown:
         raise DataError(f"{head} labels {unknown} are not among {list(ALLOWED_LABELS[head])}")
@@ -98,6 +107,16 @@ def _fit_tags(df: pd.DataFrame, Xt: Any) -> tuple[Any, list[str]]:
     return fit_tags(Xt[tagged.index.to_numpy()], _tag_lists(tagged), TAGS)
 
 
+WHY_WORDS = 3
+
+
+def _words(prediction: Prediction) -> list[str]:
+    """Return the category's strongest words as one readable reason: 'bug: “crash”, “save”'."""
+    words = [r["feature"] for r in prediction.reasons if r["head"] == "category"
+             and ":" not in r["feature"]][:WHY_WORDS]
+    return [f"{prediction.category}: " + ", ".join(f"“{w}”" for w in words)] if words else []
+
+
 class TriageModel:
     """The trained classifier: one Pipeline per head plus metadata describing it."""
 
@@ -108,6 +127,7 @@ class TriageModel:
         self._explainers = {h: Explainer(p, h) for h, p in heads.items()
                             if p is not None and h != "tags"}
         self._rules = KeywordRules()
+        self.rulebook = Rulebook()
 
     @property
     def version(self) -> str:
@@ -146,20 +166,30 @@ class TriageModel:
         metadata["trained_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return cls(heads, tag_names, metadata)
 
-    def predict(self, items: Iterable[Mapping[str, Any]]) -> list[Prediction]:
-        """Return one Prediction per item dict (title, body, optional context), in order."""
+    def predict(self, items: Iterable[Mapping[str, Any]],
+                rulebook: Rulebook | None = None) -> list[Prediction]:
+        """Return one Prediction per item dict (title, body, optional context and the
+        submitter's `severity`), in order, finished by `rulebook` (None: the default rules;
+        the app passes its admins' rules and switched-off defaults)."""
         items = list(items)
         if not items:
             return []
-        X = item_frame(items)
+        signals = [find_signals(*raw_text(item)) for item in items]
+        X = item_frame(items, signals)
         cache: dict[int, Any] = {}
         rules = None
         if any(self.heads.get(h) is None for h in SINGLE_LABEL_HEADS):
-            rules = self._rules.predict(items)
+            rules = [self._rules.raw(item) for item in items]
         outputs = {h: self._head_output(h, X, cache) for h in SINGLE_LABEL_HEADS
                    if self.heads.get(h)}
         tags = self._tags(X, cache)
-        return [self._prediction(i, outputs, tags[i], rules) for i in range(len(items))]
+        rulebook = rulebook or self.rulebook
+        predictions = [rulebook.finish(self._prediction(i, outputs, tags[i], rules), items[i], signals[i])
+                       for i in range(len(items))]
+        for p in predictions:
+            if not p.junk:
+                p.why.extend(_words(p))
+        return predictions
 
     @staticmethod
     def _transform(pipe: Pipeline, X: pd.DataFrame, cache: dict[int, Any]) -> Any:

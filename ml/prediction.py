@@ -31,6 +31,10 @@ class Prediction:
     confidence: float = 0.0
     reasons: list[dict[str, Any]] = field(default_factory=list)
     model_version: str = ""
+    # Why, in words a triager reads at a glance (signals, rules, the submitter's severity).
+    why: list[str] = field(default_factory=list)
+    # Keyboard mash, "test", a bare greeting or spam: category other, low priority.
+    junk: bool = False
 
     @property
     def category_confidence(self) -> float:
@@ -42,6 +46,7 @@ class Prediction:
         # Shallow on purpose: dataclasses.asdict deep-copies every reason and cost ~0.6 ms an item.
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["tags"] = list(self.tags)
+        data["why"] = list(self.why)
         for key in ("category_proba", "impact_proba", "urgency_proba"):
             data[key] = {k: round(float(v), 4) for k, v in data[key].items()}
         data["confidence"] = round(float(self.confidence), 4)

@@ -1,53 +1,95 @@
-"""Cold-start triage: keyword rules that give a first category, impact and urgency.
+"""The rules every prediction passes through, the same in the app and in `python -m ml`.
 
-Used while no model is trained, and by a trained model for a head it had no labels for.
-A rule is a plain dict, so admins can edit the list and the app can store it as JSON:
+A `Rulebook` finishes a prediction (the trained model's, or the cold-start `KeywordRules`'):
+
+1. **Junk** (ml/signals.py `is_junk`: keyboard mash, "test", a bare greeting, spam) becomes
+   category other, impact low, urgency low, flagged `junk`; nothing below raises it.
+2. **Default rules** (`DEFAULT_RULES`, docs/triage-rubric.md): a report the model calls a
+   bug that shows a harm class (data loss, money, security or privacy, safety, legal,
+   outage), an access block, everyone affected, an ongoing harm or a deadline has its impact
+   and urgency raised to at least the rule's levels. Each can be switched off by name.
+3. **Admins' rules** add to the defaults, never replace them: a regular expression that,
+   when it matches the title or body, raises impact and/or urgency (never lowers them).
+4. **The submitter's severity** (high or critical) raises urgency by one level at most and
+   never impact, so an exaggerated typo cannot become P1; never to high for anything but a
+   bug that is not cosmetic.
+
+Then the priority follows from the ITIL matrix, and `why` lists the reasons in words
+("access blocked · everyone · since this morning", "submitter said critical: urgency +1").
+
+An admin rule is a plain dict, so the app can store it as a row:
 
     {"pattern": "crash|error", "category": "bug", "urgency": None, "impact": None}
 
-`pattern` is a Python regular expression, searched case-insensitively in the title and
-body (`^`/`$` match at line ends). For the category, the first matching rule wins (order
-the list from most to least specific); for impact and urgency, the highest level any
-matching rule names wins. Nothing matched: category "other", impact and urgency "medium".
-A submitter's own severity of critical/blocker/high/urgent raises impact and urgency to
-high (it can only raise them). Confidence stays low (at most 0.5) so that rule-based
-items land in the needs-review queue.
+`pattern` is a Python regular expression searched case-insensitively (`^`/`$` match at line
+ends). `category` is used only by the cold-start `KeywordRules` (no model trained): the
+first matching admin rule names the category.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .prediction import CATEGORIES, Prediction
 from .priority import LEVELS, priority_for
-
-DEFAULT_RULES: list[dict[str, Any]] = [
-    {"pattern": r"\b(crash\w*|error|exception|broken|bug|fails?|failed|freez\w*)\b"
-                r"|doesn'?t work|does not work|not working|won'?t (open|load|start)",
-     "category": "bug", "urgency": None, "impact": None},
-    {"pattern": r"please add|would be nice|feature request|it would be great|\bwish\b"
-                r"|\bcould you add\b|\badd (an? )?(option|setting|way)\b|\bsupport for\b",
-     "category": "feature", "urgency": None, "impact": None},
-    {"pattern": r"\bhow (do|can|should) i\b|\bhow to\b|\bis there a way\b|\?\s*$",
-     "category": "question", "urgency": None, "impact": None},
-    {"pattern": r"\bthanks?\b|\bthank you\b|\blove\b|\bgreat app\b|\bawesome\b",
-     "category": "other", "urgency": None, "impact": None},
-    {"pattern": r"\burgent\w*|\basap\b|\bimmediately\b|\boutage\b|production (is )?down"
-                r"|can'?t log ?in|cannot log ?in|unable to log ?in",
-     "category": None, "urgency": "high", "impact": None},
-    {"pattern": r"data loss|lost (all )?(my )?data|\bsecurity\b|\bvulnerab\w*|\boutage\b"
-                r"|production (is )?down|all users|everyone",
-     "category": None, "urgency": None, "impact": "high"},
-    {"pattern": r"\btypo\b|\bspelling\b|\bcosmetic\b|\bnitpick\b",
-     "category": None, "urgency": "low", "impact": "low"},
-]
+from .signals import Signal, find_signals
 
 _KEYS = ("pattern", "category", "urgency", "impact")
-_RAISING_SEVERITIES = {"critical", "blocker", "high", "urgent", "highest"}
+RAISING_SEVERITIES = frozenset({"critical", "blocker", "high", "urgent", "highest"})
 _FLAGS = re.IGNORECASE | re.MULTILINE
 RULE_CONFIDENCE = 0.55
+JUNK_CONFIDENCE = 0.9
+
+
+@dataclass(frozen=True)
+class DefaultRule:
+    """A built-in rule: when every signal in `all_of` and one of `any_of` (if given) are
+    present in a report the model calls a bug, impact and urgency are at least these."""
+
+    name: str
+    description: str
+    all_of: tuple[str, ...]
+    any_of: tuple[str, ...] = ()
+    impact: str | None = None
+    urgency: str | None = None
+
+    def matches(self, tokens: Collection[str]) -> bool:
+        """Return whether the rule applies to a report with these signal tokens."""
+        return all(t in tokens for t in self.all_of) and (
+            not self.any_of or any(t in tokens for t in self.any_of))
+
+
+_HARMS = ("harm=data_loss", "harm=money", "harm=security", "harm=safety", "harm=legal",
+          "harm=outage")
+
+DEFAULT_RULES: tuple[DefaultRule, ...] = (
+    DefaultRule("outage", "A service or core function down for everyone: impact and urgency high.",
+                ("harm=outage",), impact="high", urgency="high"),
+    DefaultRule("data_loss", "Data deleted, lost or corrupted: impact high, urgency at least medium.",
+                ("harm=data_loss",), impact="high", urgency="medium"),
+    DefaultRule("money", "Money charged wrongly or not paid out: impact high, urgency at least medium.",
+                ("harm=money",), impact="high", urgency="medium"),
+    DefaultRule("security", "Security or privacy exposure: impact high, urgency at least medium.",
+                ("harm=security",), impact="high", urgency="medium"),
+    DefaultRule("safety", "A risk to someone's health or safety: impact high, urgency at least medium.",
+                ("harm=safety",), impact="high", urgency="medium"),
+    DefaultRule("legal", "A legal or compliance exposure: impact high.",
+                ("harm=legal",), impact="high"),
+    DefaultRule("everyone_blocked", "Everyone or many people blocked from a core task: "
+                "impact and urgency high.", ("blocking=blocked",),
+                ("scope=everyone", "scope=many"), impact="high", urgency="high"),
+    DefaultRule("blocked", "Someone cannot do a core task (log in, pay, submit): impact and "
+                "urgency at least medium.", ("blocking=blocked",), impact="medium", urgency="medium"),
+    DefaultRule("ongoing_harm", "A harm that is still going on (since 9am, every order): "
+                "urgency high.", ("persistence=ongoing",), _HARMS, urgency="high"),
+    DefaultRule("deadline", "A harm or a block with a deadline (payroll tonight, exam "
+                "tomorrow): urgency high.", ("deadline=timebound",),
+                (*_HARMS, "blocking=blocked"), urgency="high"),
+)
+DEFAULT_RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in DEFAULT_RULES)
 
 
 def _validate_rule(index: int, rule: Any) -> dict[str, Any]:
@@ -74,71 +116,11 @@ def _validate_rule(index: int, rule: Any) -> dict[str, Any]:
     return clean
 
 
-def _spread(labels: Iterable[str], chosen: str, top: float) -> dict[str, float]:
-    labels = list(labels)
-    rest = (1.0 - top) / (len(labels) - 1)
-    return {label: (top if label == chosen else rest) for label in labels}
-
-
-class KeywordRules:
-    """Keyword/regex classifier with the same predict() contract as TriageModel."""
-
-    version = "rules"
-
-    def __init__(self, rules: list[dict[str, Any]] | None = None) -> None:
-        """Validate `rules` (None: DEFAULT_RULES) and compile them; raise ValueError if bad."""
-        self.rules = self.validate(DEFAULT_RULES if rules is None else rules)
-        self._compiled = [re.compile(rule["pattern"], _FLAGS) for rule in self.rules]
-
-    @staticmethod
-    def validate(rules: Any) -> list[dict[str, Any]]:
-        """Return the rules as clean dicts, or raise ValueError naming the first bad rule."""
-        if not isinstance(rules, list):
-            raise ValueError("rules must be a list of dicts")
-        return [_validate_rule(index, rule) for index, rule in enumerate(rules)]
-
-    def predict(self, items: Iterable[Mapping[str, Any]]) -> list[Prediction]:
-        """Return one low-confidence Prediction per item from the first/strongest matching rules."""
-        return [self._predict_one(item) for item in items]
-
-    def _matches(self, item: Mapping[str, Any]) -> list[tuple[dict[str, Any], str]]:
-        title, body = (_text(item.get(k)) for k in ("title", "body"))
-        text = f"{title}\n{body or _text(item.get('text'))}"
-        found = []
-        for rule, regex in zip(self.rules, self._compiled):
-            match = regex.search(text)
-            if match:
-                found.append((rule, match.group(0).strip() or match.group(0)))
-        return found
-
-    def _predict_one(self, item: Mapping[str, Any]) -> Prediction:
-        matches = self._matches(item)
-        reasons: list[dict[str, Any]] = []
-        category = next(((r["category"], m) for r, m in matches if r["category"]), None)
-        if category:
-            reasons.append(_reason(category[1], "category"))
-        labels = {"category": category[0] if category else "other"}
-        for head in ("impact", "urgency"):
-            levels = [(LEVELS.index(r[head]), m) for r, m in matches if r[head]]
-            rank, matched = min(levels) if levels else (1, None)
-            if _text(item.get("severity")).strip().lower() in _RAISING_SEVERITIES:
-                rank, matched = 0, f"context:severity={item['severity']}"
-            if matched:
-                reasons.append(_reason(matched, head))
-            labels[head] = LEVELS[rank]
-        return self._prediction(labels, bool(category), reasons)
-
-    def _prediction(self, labels: dict[str, str], matched: bool,
-                    reasons: list[dict[str, Any]]) -> Prediction:
-        top = RULE_CONFIDENCE if matched else 1.0 / len(CATEGORIES)
-        category_proba = _spread(CATEGORIES, labels["category"], top)
-        return Prediction(
-            category=labels["category"], category_proba=category_proba,
-            impact=labels["impact"], impact_proba=_spread(LEVELS, labels["impact"], 0.5),
-            urgency=labels["urgency"], urgency_proba=_spread(LEVELS, labels["urgency"], 0.5),
-            priority=priority_for(labels["impact"], labels["urgency"]),
-            tags=[], confidence=min(top, 0.5), reasons=reasons, model_version=self.version,
-        )
+def validate_rules(rules: Any) -> list[dict[str, Any]]:
+    """Return admin rules as clean dicts, or raise ValueError naming the first bad rule."""
+    if not isinstance(rules, list):
+        raise ValueError("rules must be a list of dicts")
+    return [_validate_rule(index, rule) for index, rule in enumerate(rules)]
 
 
 def _text(value: Any) -> str:
@@ -146,6 +128,136 @@ def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
-def _reason(matched: str, head: str) -> dict[str, Any]:
-    feature = matched if matched.startswith("context:") else f"rule:{matched}"
-    return {"feature": feature, "weight": 1.0, "head": head}
+def item_text(item: Mapping[str, Any]) -> tuple[str, str]:
+    """Return (title, body) of an item dict; a bare `text` stands in for a missing body."""
+    title, body = _text(item.get("title")), _text(item.get("body"))
+    return title, body or ("" if title else _text(item.get("text")))
+
+
+def _raise(prediction: Prediction, head: str, level: str | None) -> bool:
+    if level is None or LEVELS.index(level) >= LEVELS.index(getattr(prediction, head)):
+        return False
+    setattr(prediction, head, level)
+    return True
+
+
+class Rulebook:
+    """The default rules (minus those switched off) plus the admins' rules."""
+
+    def __init__(self, extra: list[dict[str, Any]] | None = None,
+                 disabled: Iterable[str] = ()) -> None:
+        """Validate the admins' `extra` rules (ValueError if bad); `disabled` names defaults
+        to switch off (unknown names raise ValueError)."""
+        self.extra = validate_rules(list(extra or []))
+        self.disabled = frozenset(disabled)
+        unknown = self.disabled - set(DEFAULT_RULE_NAMES)
+        if unknown:
+            raise ValueError(f"unknown default rules {sorted(unknown)}; known {list(DEFAULT_RULE_NAMES)}")
+        self.defaults = [r for r in DEFAULT_RULES if r.name not in self.disabled]
+        self._compiled = [re.compile(rule["pattern"], _FLAGS) for rule in self.extra]
+
+    def admin_matches(self, title: str, body: str) -> list[tuple[dict[str, Any], str]]:
+        """Return the admins' rules that match, each with the words it matched."""
+        text = f"{title}\n{body}"
+        found = []
+        for rule, regex in zip(self.extra, self._compiled):
+            match = regex.search(text)
+            if match:
+                found.append((rule, match.group(0).strip() or match.group(0)))
+        return found
+
+    def finish(self, prediction: Prediction, item: Mapping[str, Any],
+               signals: list[Signal] | None = None) -> Prediction:
+        """Apply junk, the default and admin rules and the submitter's severity to a
+        prediction (in place), set its priority and `why`; return it."""
+        title, body = item_text(item)
+        signals = find_signals(title, body) if signals is None else signals
+        why: list[str] = []
+        junk = next((s for s in signals if s.token == "junk=junk"), None)
+        if junk is not None:
+            _mark_junk(prediction, junk.words)
+            return prediction
+        why += [s.label for s in signals if s.type.group != "cosmetic"]
+        tokens = {s.token for s in signals}
+        if prediction.category == "bug":
+            for rule in self.defaults:
+                if rule.matches(tokens) and (_raise(prediction, "impact", rule.impact)
+                                             | _raise(prediction, "urgency", rule.urgency)):
+                    why.append(f"rule {rule.name}")
+        for rule, words in self.admin_matches(title, body):
+            if _raise(prediction, "impact", rule["impact"]) | _raise(prediction, "urgency", rule["urgency"]):
+                why.append(f'admin rule "{words}"')
+        severity = _text(item.get("severity")).strip().lower()
+        if severity in RAISING_SEVERITIES:
+            level = LEVELS[max(0, LEVELS.index(prediction.urgency) - 1)]
+            if level == "high" and (prediction.category != "bug" or "cosmetic=cosmetic" in tokens):
+                level = "medium"  # the rubric: ideas, questions and cosmetic flaws are never urgent
+            if _raise(prediction, "urgency", level):
+                why.append(f"submitter said {severity}: urgency +1")
+            else:
+                why.append(f"submitter said {severity}")
+        prediction.priority = priority_for(prediction.impact, prediction.urgency)
+        prediction.why = why
+        return prediction
+
+
+def _mark_junk(prediction: Prediction, what: str) -> None:
+    prediction.category, prediction.impact, prediction.urgency = "other", "low", "low"
+    prediction.priority = priority_for("low", "low")
+    prediction.junk = True
+    prediction.category_proba = _spread(CATEGORIES, "other", JUNK_CONFIDENCE)
+    prediction.impact_proba = _spread(LEVELS, "low", JUNK_CONFIDENCE)
+    prediction.urgency_proba = _spread(LEVELS, "low", JUNK_CONFIDENCE)
+    prediction.confidence = JUNK_CONFIDENCE
+    prediction.why = [f"junk: {what}"]
+
+
+def _spread(labels: Iterable[str], chosen: str, top: float) -> dict[str, float]:
+    labels = list(labels)
+    rest = (1.0 - top) / (len(labels) - 1)
+    return {label: (top if label == chosen else rest) for label in labels}
+
+
+# Cold start: with no model, these cues give a first category (the first that matches).
+CATEGORY_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, re.compile(p, _FLAGS)) for c, p in (
+    ("bug", r"\b(crash\w*|error|exception|broken|bug|fails?|failed|freez\w*)\b"
+            r"|doesn'?t work|does not work|not working|won'?t (open|load|start)"),
+    ("feature", r"please add|would be nice|feature request|it would be great|\bwish\b"
+                r"|\bcould you add\b|\badd (an? )?(option|setting|way)\b|\bsupport for\b"),
+    ("question", r"\bhow (do|can|should) i\b|\bhow to\b|\bis there a way\b|\?\s*$"),
+    ("other", r"\bthanks?\b|\bthank you\b|\blove\b|\bgreat app\b|\bawesome\b"),
+))
+
+
+class KeywordRules:
+    """Cold-start classifier with the same predict() contract as TriageModel: category from
+    the admins' rules or CATEGORY_CUES, impact and urgency medium, then the Rulebook."""
+
+    version = "rules"
+
+    def __init__(self, rulebook: Rulebook | None = None) -> None:
+        """Use `rulebook` (None: the defaults, no admin rules)."""
+        self.rulebook = rulebook or Rulebook()
+
+    def predict(self, items: Iterable[Mapping[str, Any]]) -> list[Prediction]:
+        """Return one low-confidence Prediction per item, finished by the rulebook."""
+        return [self.rulebook.finish(self.raw(item), item) for item in items]
+
+    def _category(self, title: str, body: str) -> str | None:
+        admin = next((r["category"] for r, _ in self.rulebook.admin_matches(title, body)
+                      if r["category"]), None)
+        text = f"{title}\n{body}"
+        return admin or next((c for c, regex in CATEGORY_CUES if regex.search(text)), None)
+
+    def raw(self, item: Mapping[str, Any]) -> Prediction:
+        """Return the category guess with impact and urgency medium, before the rulebook."""
+        title, body = item_text(item)
+        category = self._category(title, body)
+        top = RULE_CONFIDENCE if category else 1.0 / len(CATEGORIES)
+        category = category or "other"
+        return Prediction(
+            category=category, category_proba=_spread(CATEGORIES, category, top),
+            impact="medium", impact_proba=_spread(LEVELS, "medium", 0.5),
+            urgency="medium", urgency_proba=_spread(LEVELS, "medium", 0.5),
+            priority=priority_for("medium", "medium"), confidence=min(top, 0.5),
+            model_version=self.version)

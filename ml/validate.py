@@ -15,9 +15,10 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold
 from tqdm import tqdm
 
-from .evaluate import evaluation_report
+from .evaluate import binary_report, evaluation_report, priority_report
 from .heads import SINGLE_LABEL_HEADS
 from .model import TriageModel, item_dicts
+from .priority import priority_for
 
 SEED = 0
 
@@ -72,3 +73,50 @@ def summary(reports: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
             row["high_f1"] = report["per_class"]["high"]["f1"]
         out[head] = row
     return out
+
+
+def holdout_scores(model: TriageModel, frame: pd.DataFrame, rulebook: Any = None) -> dict[str, Any]:
+    """Return held-out scores of a fitted model on labelled rows it never saw: an
+    evaluation_report per head, and where impact and urgency are labelled, the priority
+    figures (critical recall, false alarm) and, where `junk` is labelled, junk precision/recall."""
+    frame = frame.reset_index(drop=True)
+    predictions = model.predict(item_dicts(frame), rulebook)
+    report: dict[str, Any] = {}
+    for head in SINGLE_LABEL_HEADS:
+        if head not in frame.columns or not frame[head].notna().any():
+            continue
+        rows = frame[head].notna().to_numpy()
+        chosen = [p for p, keep in zip(predictions, rows) if keep]
+        report[head] = evaluation_report(
+            frame.loc[rows, head].astype(str), [getattr(p, head) for p in chosen],
+            [getattr(p, f"{head}_proba")[getattr(p, head)] for p in chosen])
+    if {"impact", "urgency"} <= set(frame.columns):
+        rows = (frame["impact"].notna() & frame["urgency"].notna()).to_numpy()
+        truth = [priority_for(i, u) for i, u in zip(frame.loc[rows, "impact"], frame.loc[rows, "urgency"])]
+        report["priority"] = priority_report(truth, [p.priority for p, keep in zip(predictions, rows) if keep])
+    if "junk" in frame.columns:
+        report["junk"] = binary_report(frame["junk"].astype(bool), [p.junk for p in predictions])
+    return report
+
+
+def headline(report: dict[str, Any]) -> list[str]:
+    """Return the held-out figures as short lines: per head macro-F1 and high-class recall,
+    critical recall, false alarm, junk precision and recall."""
+    lines = []
+    for head in SINGLE_LABEL_HEADS:
+        if head in report:
+            high = report[head]["per_class"].get("high")
+            extra = f" high-recall {high['recall']:.3f}" if high and high["support"] else ""
+            lines.append(f"{head:<9} macro-F1 {report[head]['macro_f1']:.3f}{extra} n={report[head]['n']}")
+    if "priority" in report:
+        p = report["priority"]
+        lines.append(f"priority  critical recall {_f(p['critical_recall'])} (n={p['n_critical']}) "
+                     f"false alarm {_f(p['false_alarm'])} (n={p['n_minor']}) accuracy {p['accuracy']:.3f}")
+    if "junk" in report:
+        j = report["junk"]
+        lines.append(f"junk      precision {_f(j['precision'])} recall {_f(j['recall'])} n={j['support']}")
+    return lines
+
+
+def _f(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

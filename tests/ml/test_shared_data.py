@@ -14,4 +14,7 @@ def test_nlbse_holdout_macro_f1_beats_070(shared_data):
                                    random_state=0)
     model = TriageModel.fit(train)
     predicted = [p.category for p in model.predict(item_dicts(test))]
-    assert f1_score(test["category"], predicted, average="macro") > 0.70
+    # Macro over NLBSE's own three classes: an issue titled "." that the rulebook calls junk
+    # ("other") counts as a miss of its class, not as a fourth class scoring 0.
+    labels = sorted(test["category"].unique())
+    assert f1_score(test["category"], predicted, labels=labels, average="macro") > 0.70

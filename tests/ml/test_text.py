@@ -21,7 +21,8 @@ def test_long_bodies_and_code_are_cut():
 def test_context_becomes_bucketed_tokens():
     tokens = context_tokens({"severity": "High ", "votes": 7, "star_rating": 4.0,
                              "channel": None, "survey_score": "not a number"}).split()
-    assert {"severity=high", "votes=5+", "star_rating=4"} <= set(tokens)
+    assert {"votes=5+", "star_rating=4"} <= set(tokens)
+    assert not any(t.startswith("severity=") for t in tokens)  # a bounded rule, never a feature
     assert not any(t.startswith(("channel=", "survey_score=")) for t in tokens)
 
 

@@ -61,23 +61,26 @@ def create_project(slug: str, name: str) -> None:
               help="Folder with the shared labelled CSV files (e.g. ../shared/data).")
 @click.option("--data", "files", multiple=True, type=click.Path(dir_okay=False),
               help="A CSV with a text column and label/impact/urgency/priority/severity columns; repeatable.")
-@click.option("--holdout", default=0.2, show_default=True, help="Share of rows held out for evaluation.")
+@click.option("--holdout", default=0.2, show_default=True, help="Share of the corrections held out for scoring.")
+@click.option("--no-corpus", is_flag=True, help="Leave out the starter corpus (ml/corpus).")
 @with_appcontext
-def train(data_dir: str | None, files: tuple[str, ...], holdout: float) -> None:
-    """Train on the given data plus every correction made in the app; activate if not worse."""
+def train(data_dir: str | None, files: tuple[str, ...], holdout: float, no_corpus: bool) -> None:
+    """Train on the starter corpus, the given data and every correction made in the app;
+    print held-out scores only; activate if not worse than the active model."""
     from ml import MLError, load_training_data
+    from ml.validate import headline
 
     from triage.services import training
 
     try:
         frame = load_training_data(data_dir, files) if data_dir or files else None
-        version = training.train(frame, holdout=holdout)
+        version = training.train(frame, holdout=holdout, corpus=not no_corpus)
     except (MLError, DomainError) as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    holdout_scores = version.metrics["holdout"]
-    for head, report in holdout_scores.items():
-        click.echo(f"{head:<9} macro-F1 {report['macro_f1']:.3f} on {version.metrics['holdout_rows']} held-out rows")
+    click.echo(f"held-out scores on {version.metrics['holdout_rows']} rows the model never saw:")
+    for line in headline(version.metrics["holdout"]):
+        click.echo(f"  {line}")
     baseline = version.metrics.get("active_on_same_holdout")
     if baseline:
         click.echo(f"previous active model: category macro-F1 {training.score(baseline):.3f}")

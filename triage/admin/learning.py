@@ -1,15 +1,17 @@
-"""Admin pages for the classifier: model versions (compare, roll back) and cold-start keyword rules."""
+"""Admin pages for the classifier: model versions (compare, roll back), the default rules
+(switched on and off one by one) and the admins' keyword rules."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from ml import DEFAULT_RULES
+from flask_login import current_user
+
 from triage.admin import bp
 from triage.admin.forms import KeywordRuleForm
 from triage.extensions import db
-from triage.models import KeywordRule, ModelVersion
+from triage.models import ModelVersion
 from triage.services import DomainError, NotFound, rules, training
 
 
@@ -45,9 +47,8 @@ def keyword_rules():
             return redirect(url_for("admin.keyword_rules"))
         except DomainError as error:
             form.pattern.errors.append(str(error))
-    stored = db.session.scalars(select(KeywordRule).order_by(KeywordRule.position, KeywordRule.id)).all()
-    return render_template("admin/keyword_rules.html", form=form, rules=stored, defaults=DEFAULT_RULES,
-                           action_form=FlaskForm()), 422 if form.errors else 200
+    return render_template("admin/keyword_rules.html", form=form, rules=rules.stored_rules(),
+                           defaults=rules.defaults(), action_form=FlaskForm()), 422 if form.errors else 200
 
 
 @bp.route("/keyword-rules/<int:rule_id>/delete", methods=["POST"])
@@ -59,10 +60,11 @@ def delete_keyword_rule(rule_id: int):
     return redirect(url_for("admin.keyword_rules"))
 
 
-@bp.route("/keyword-rules/defaults", methods=["POST"])
-def load_default_keyword_rules():
+@bp.route("/keyword-rules/defaults/<name>", methods=["POST"])
+def switch_default_rule(name: str):
     if FlaskForm().validate_on_submit():
-        count = rules.load_defaults()
+        enabled = request.form.get("enabled") == "1"
+        rules.set_default(name, enabled, current_user)
         db.session.commit()
-        flash(f"{count} default rules added; edit them to suit your product.", "success")
+        flash(f"Default rule {name} is {'on' if enabled else 'off'}.", "success")
     return redirect(url_for("admin.keyword_rules"))

@@ -31,7 +31,8 @@ class ModelVersion(db.Model):
 
 
 class KeywordRule(db.Model):
-    """A cold-start rule: a regular expression that suggests a category and/or urgency."""
+    """An admin's rule, added to ml's defaults: a regular expression that raises impact and/or
+    urgency (and names a category while no model is trained)."""
 
     __tablename__ = "keyword_rules"
 
@@ -49,3 +50,16 @@ class KeywordRule(db.Model):
 
     def __repr__(self) -> str:
         return f"<KeywordRule {self.id} {self.pattern!r}>"
+
+
+class DisabledDefaultRule(db.Model):
+    """A default rule of ml/rules.py an admin switched off (absent: the rule is on)."""
+
+    __tablename__ = "disabled_default_rules"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    disabled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    disabled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DisabledDefaultRule {self.name}>"

@@ -1,9 +1,11 @@
 """The only bridge between the app and `ml/`: predict for items, store the answer, take corrections.
 
 The active model is loaded lazily, once per process, and reloaded only when another
-version becomes active. With no model trained yet, the admins' keyword rules (or ml's
-defaults) give a first category and urgency. If the active model cannot be loaded or
-fails, the item stays unclassified (category NULL) and the next sweep
+version becomes active. Every prediction passes through ml's rulebook (junk, the default
+rules an admin left on, the admins' keyword rules, the submitter's bounded severity), the
+same as `python -m ml predict`: the app only supplies its admins' rules. With no model
+trained yet, ml's cold-start KeywordRules give a first category. If the active model cannot
+be loaded or fails, the item stays unclassified (category NULL) and the next sweep
 (`pipeline.process_pending`) picks it up.
 """
 from __future__ import annotations
@@ -17,13 +19,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ml import KeywordRules, ModelError, Prediction, TriageModel, priority_for
+from ml.prediction import CATEGORIES
+from ml.priority import LEVELS
 from triage.extensions import db
-from triage.models import Event, Feedback, KeywordRule, ModelVersion, Status, User, utcnow
-from triage.services import DomainError, locks
+from triage.models import Event, Feedback, ModelVersion, Status, User, utcnow
+from triage.services import DomainError, locks, rules
 
 log = logging.getLogger(__name__)
-CATEGORIES = ("bug", "feature", "question", "other")
-LEVELS = ("high", "medium", "low")
 _loaded: dict[str, Any] = {"version": None, "model": None}
 
 
@@ -54,12 +56,6 @@ def active_model() -> TriageModel | None:
     return _loaded["model"]
 
 
-def keyword_rules() -> KeywordRules:
-    """The admins' rules in their order, or ml's documented defaults when none are stored."""
-    rules = db.session.scalars(select(KeywordRule).order_by(KeywordRule.position, KeywordRule.id)).all()
-    return KeywordRules([r.as_dict() for r in rules] or None)
-
-
 def features(item: Feedback) -> dict[str, Any]:
     """What the model may look at: text plus the structured context of the item."""
     context = item.context or {}
@@ -78,25 +74,12 @@ def apply_prediction(item: Feedback, prediction: Prediction) -> None:
     item.category, item.impact, item.urgency = prediction.category, prediction.impact, prediction.urgency
     item.priority, item.confidence = prediction.priority, prediction.confidence
     item.model_version, item.classified_at = prediction.model_version, utcnow()
-    item.tags = sorted(set(item.tags or []) | set(prediction.tags))
+    # Junk (keyboard mash, "test", a bare greeting, spam) is tagged so the board shows and filters it.
+    item.tags = sorted(set(item.tags or []) | set(prediction.tags) | ({"junk"} if prediction.junk else set()))
     item.prediction = prediction.to_dict()
     db.session.add(Event(feedback=item, kind="classified", data={
         "category": item.category, "impact": item.impact, "urgency": item.urgency,
         "priority": item.priority, "confidence": item.confidence, "model": item.model_version}))
-
-
-def raise_by_rules(predictions: list[Prediction], by_rules: list[Prediction]) -> list[Prediction]:
-    """Let a matching keyword rule or the submitter's own severity raise (never lower) the model's
-    impact and urgency: no training set has a true urgency label, so the model cannot learn
-    "urgent" or "data loss" until triagers' corrections teach it. The priority follows."""
-    for prediction, ruled in zip(predictions, by_rules):
-        for head in ("impact", "urgency"):
-            reasons = [r for r in ruled.reasons if r["head"] == head]
-            if reasons and LEVELS.index(getattr(ruled, head)) < LEVELS.index(getattr(prediction, head)):
-                setattr(prediction, head, getattr(ruled, head))
-                prediction.reasons.extend(reasons)
-        prediction.priority = priority_for(prediction.impact, prediction.urgency)
-    return predictions
 
 
 def classify_items(items: list[Feedback]) -> int:
@@ -104,8 +87,9 @@ def classify_items(items: list[Feedback]) -> int:
     if not items:
         return 0
     try:
-        model, rules, rows = active_model(), keyword_rules(), [features(item) for item in items]
-        predictions = rules.predict(rows) if model is None else raise_by_rules(model.predict(rows), rules.predict(rows))
+        model, rulebook, rows = active_model(), rules.rulebook(), [features(item) for item in items]
+        predictions = (KeywordRules(rulebook).predict(rows) if model is None
+                       else model.predict(rows, rulebook))
     except Exception:  # a broken model must never lose or reject an item
         log.exception("classification failed for %d items", len(items))
         return 0

@@ -1,5 +1,8 @@
-"""Demo data: a project, one account per role, a few hundred realistic items, and a model
-trained on labelled rows generated from the same templates, so the demo shows real predictions."""
+"""Demo data that looks like a real week: a project, one account per role, reports drawn from
+the starter corpus (ml/corpus, its validation split first: rows the model never trained on),
+a model trained on the corpus's training split, and history: replies, notes, status changes,
+a few corrections, a merged duplicate. Open items are timed against their SLA so that most
+are within it, some near it and a few breached."""
 from __future__ import annotations
 
 import random
@@ -9,6 +12,7 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import func, select
 
+from ml.corpus import load_corpus
 from triage.extensions import db
 from triage.models import (
     Channel,
@@ -29,46 +33,17 @@ from triage.models import (
     TeamRole,
     utcnow,
 )
-from triage.services import accounts, classify, policies, routing, sla
+from triage.services import accounts, bulk, classify, items as item_verbs, pipeline, policies, routing, sla
 
 DEMO_USERS = [(Role.ADMIN, "admin@demo.test", "Ada Admin"),
               (Role.AGENT, "agent@demo.test", "Sam Support"),
               (Role.PM, "pm@demo.test", "Priya Product")]
-
-AREAS = ["checkout", "login page", "search", "dashboard", "CSV export", "mobile app",
-         "notifications", "settings page", "file upload", "billing page", "calendar sync"]
-# (template, kind chosen by the submitter, category, impact, urgency)
-TEMPLATES = [
-    ("{Area} crashes when I click save", Kind.BUG, "bug", "high", "high"),
-    ("Error 500 on the {area}", Kind.BUG, "bug", "high", "medium"),
-    ("{Area} is very slow since the last release", Kind.BUG, "bug", "medium", "medium"),
-    ("Can't log in after resetting my password", Kind.BUG, "bug", "high", "high"),
-    ("Data on the {area} disappears after refresh", Kind.BUG, "bug", "high", "high"),
-    ("Button on the {area} does nothing on Safari", Kind.BUG, "bug", "medium", "medium"),
-    ("{Area} shows the wrong time zone", Kind.BUG, "bug", "low", "medium"),
-    ("Typo on the {area}", Kind.BUG, "bug", "low", "low"),
-    ("Please add dark mode to the {area}", Kind.IDEA, "feature", "low", "low"),
-    ("Export the {area} to Excel", Kind.IDEA, "feature", "medium", "low"),
-    ("Would be great to have keyboard shortcuts in the {area}", Kind.IDEA, "feature", "low", "low"),
-    ("Allow bulk editing in the {area}", Kind.IDEA, "feature", "medium", "low"),
-    ("Integrate the {area} with Slack", Kind.IDEA, "feature", "medium", "medium"),
-    ("Let us schedule reports from the {area}", Kind.IDEA, "feature", "low", "low"),
-    ("How do I change my email address?", Kind.FEEDBACK, "question", "low", "medium"),
-    ("Is there a way to invite my team to the {area}?", Kind.FEEDBACK, "question", "low", "low"),
-    ("Where can I find the API documentation?", Kind.FEEDBACK, "question", "low", "low"),
-    ("How can I reset the {area} settings?", Kind.FEEDBACK, "question", "low", "medium"),
-    ("Love the new {area}, thank you!", Kind.FEEDBACK, "other", "low", "low"),
-    ("Great support experience today", Kind.FEEDBACK, "other", "low", "low"),
-    ("The {area} redesign is confusing", Kind.FEEDBACK, "other", "medium", "low"),
-]
-DETAILS = {
-    "bug": ["It started after yesterday's update.", "Happens every time, on Chrome and Firefox.",
-            "Our whole team is blocked by this.", "Only happens with large accounts, it seems."],
-    "feature": ["It would save us a lot of time.", "Competitors already have this.", "Nice to have."],
-    "question": ["I looked in the help center but found nothing.", "Thanks in advance."],
-    "other": ["Keep up the good work.", "Just wanted to say this."],
-}
 NAMES = ["Alex", "Jordan", "Maria", "Chen", "Fatima", "Liam", "Noor", "Kenji", "Olga", "Tom"]
+CHANNELS = {"form": Channel.FORM, "widget": Channel.WIDGET, "survey": Channel.SURVEY, "email": Channel.API}
+KINDS = {"bug": Kind.BUG, "idea": Kind.IDEA, "feedback": Kind.FEEDBACK}
+# Of the open items: within their SLA (share of the resolution target elapsed), near it, breached.
+TIMING = ((0.80, 0.05, 0.6), (0.15, 0.75, 0.95), (0.05, 1.05, 1.6))
+CLOSED_SHARE = 0.3
 
 
 def ensure_staff() -> list[tuple[str, str, str]]:
@@ -86,56 +61,84 @@ def ensure_staff() -> list[tuple[str, str, str]]:
     return logins
 
 
-def labelled_example(rng: random.Random) -> dict:
-    """One plausible item with the labels a triager would give it."""
-    template, kind, category, impact, urgency = rng.choice(TEMPLATES)
-    if rng.random() < 0.3:
-        kind = rng.choice(list(Kind))  # people often pick the wrong kind: the text must carry the call
-    area = rng.choice(AREAS)
-    detail = rng.choice(DETAILS[category])
-    if "blocked" in detail:
-        impact = urgency = "high"
-    severity = None
-    if kind == Kind.BUG:
-        severity = {"high": Severity.HIGH, "medium": Severity.MEDIUM, "low": Severity.LOW}[urgency]
-        if rng.random() < 0.2:
-            severity = rng.choice(list(Severity))  # what users feel is noisy
-    return dict(kind=kind, title=template.format(area=area, Area=area[0].upper() + area[1:]),
-                body=detail, severity=severity, category=category, impact=impact, urgency=urgency)
+def corpus_rows(count: int, rng: random.Random) -> pd.DataFrame:
+    """`count` corpus rows, validation split first (the model never saw them), then training rows."""
+    corpus = load_corpus()
+    order = pd.concat([corpus[corpus["split"] == "validation"].sample(frac=1, random_state=rng.randint(0, 10**6)),
+                       corpus[corpus["split"] == "train"].sample(frac=1, random_state=rng.randint(0, 10**6))])
+    return order.head(count).reset_index(drop=True)
 
 
-def training_frame(rows: int, seed_value: int = 11) -> pd.DataFrame:
-    """Labelled rows in ml's training format, generated from the demo templates."""
-    rng = random.Random(seed_value)
-    examples = [labelled_example(rng) for _ in range(rows)]
-    return pd.DataFrame({
-        "title": [e["title"] for e in examples], "body": [e["body"] for e in examples],
-        "text": [f"{e['title']}\n\n{e['body']}" for e in examples],
-        "kind": [e["kind"].value for e in examples],
-        "severity": [e["severity"].value if e["severity"] else None for e in examples],
-        "category": [e["category"] for e in examples], "impact": [e["impact"] for e in examples],
-        "urgency": [e["urgency"] for e in examples],
-    })
+def _text(value, limit: int) -> str:
+    return "" if value is None or value != value else str(value)[:limit]
 
 
 def seed_items(project: Project, count: int, rng: random.Random) -> list[Feedback]:
+    """Store `count` corpus reports as items of the project, all created now (timed later)."""
     now, made = utcnow(), []
-    for _ in range(count):
-        example = labelled_example(rng)
-        created = now - timedelta(minutes=rng.randint(0, 90 * 24 * 60))
+    for row in corpus_rows(count, rng).itertuples():
         name = rng.choice(NAMES)
+        body = _text(row.body, 20_000)
+        title = _text(row.title, 200) or (body.split("\n", 1)[0][:80] or "(no title)")
+        channel = CHANNELS.get(row.channel, Channel.FORM)
         item = Feedback(
-            project=project, channel=rng.choice([Channel.FORM, Channel.WIDGET, Channel.API]),
-            status=rng.choices(list(Status), weights=[6, 3, 2, 1, 2, 1])[0], created_at=created,
-            updated_at=created, team=project.default_team, kind=example["kind"], title=example["title"],
-            body=example["body"], severity=example["severity"], submitter_name=name,
-            submitter_email=f"{name.lower()}{rng.randint(1, 99)}@example.com")
+            project=project, channel=channel, status=Status.NEW, created_at=now, updated_at=now,
+            team=project.default_team, kind=KINDS.get(_text(row.kind, 20), Kind.FEEDBACK), title=title, body=body,
+            severity=Severity(_text(row.severity, 20)) if _text(row.severity, 20) else None, submitter_name=name,
+            submitter_email=f"{name.lower()}{rng.randint(1, 99)}@example.com",
+            context={"corpus_id": row.id, "truth": {"category": row.category, "impact": row.impact,
+                                                    "urgency": row.urgency}})
         db.session.add(item)
-        db.session.add(Event(feedback=item, kind="created", created_at=created,
-                             data={"channel": item.channel.value}))
         made.append(item)
     db.session.flush()
     return made
+
+
+def time_items(found: list[Feedback], rng: random.Random) -> None:
+    """Give each item a created time: some resolved or closed over the last weeks; the open ones
+    within, near or past their resolution target as TIMING says; then their events and SLA."""
+    now, policies_by_priority = utcnow(), sla.all_policies()
+    for item in found:
+        policy = policies_by_priority.get(item.priority or "")
+        target = timedelta(minutes=policy.resolution_minutes if policy else 7 * 24 * 60)
+        closed = rng.random() < CLOSED_SHARE
+        if closed:
+            age = timedelta(days=rng.uniform(2, 21))
+        else:
+            _, low, high = rng.choices(TIMING, weights=[t[0] for t in TIMING])[0]
+            age = min(target * rng.uniform(low, high), timedelta(days=7 * 4))
+        item.created_at = item.updated_at = now - age
+        db.session.add(Event(feedback=item, kind="created", created_at=item.created_at,
+                             data={"channel": item.channel.value}))
+        for event in item.events:
+            event.created_at = item.created_at
+        routing.route(item)
+        sla.apply_sla(item, policies_by_priority)
+        if closed:
+            item_verbs.change_status(item, rng.choice([Status.RESOLVED, Status.CLOSED]), None)
+    db.session.flush()
+
+
+def add_history(found: list[Feedback], agent, rng: random.Random) -> None:
+    """What a team does in a week: replies and notes, work started, a few corrections where the
+    model disagreed with the corpus's label, and one merged duplicate."""
+    open_items = [i for i in found if i.status.is_open]
+    for item in rng.sample(open_items, min(12, len(open_items))):
+        item_verbs.add_comment(item, agent, "Thanks for telling us. We are looking into it and will update you here.",
+                               public=True)
+    for item in rng.sample(open_items, min(8, len(open_items))):
+        item_verbs.add_comment(item, agent, "Checked the logs: I can reproduce this on staging.", public=False)
+        item_verbs.change_status(item, Status.IN_PROGRESS, agent)
+    wrong = [i for i in open_items if i.category and (i.category, i.impact, i.urgency) != tuple(
+        i.context["truth"][k] for k in ("category", "impact", "urgency"))]
+    for item in wrong[:6]:
+        truth = item.context["truth"]
+        if classify.reclassify(item, agent, **truth):
+            pipeline.after_reclassification(item, agent)
+    bugs = [i for i in open_items if i.category == "bug" and i.duplicate_of_id is None]
+    if len(bugs) >= 2:
+        first, second = bugs[0], bugs[1]
+        bulk.merge([first, second], agent)
 
 
 # Minutes to first response and to resolution per priority.
@@ -162,8 +165,8 @@ def ensure_workflow(team) -> None:
 
 
 def seed(count: int, seed_value: int = 7) -> list[tuple[str, str, str]]:
-    """Create the demo project and staff; add `count` items over 90 days unless it has items;
-    train and activate a model on generated data when none is active, and classify the items."""
+    """Create the demo project and staff; unless it has items, train and activate a model on
+    the corpus when none is active, then add `count` corpus reports with a week's history."""
     from triage.services import training
 
     logins = ensure_staff()
@@ -174,12 +177,11 @@ def seed(count: int, seed_value: int = 7) -> list[tuple[str, str, str]]:
     if existing:
         return logins
     ensure_workflow(project.default_team)
-    items = seed_items(project, count, random.Random(seed_value))
     if db.session.scalar(select(ModelVersion).where(ModelVersion.active)) is None:
-        training.train(training_frame(600))
-    classify.classify_items(items)
-    for item in items:
-        if item.status.is_open:
-            routing.route(item)
-            sla.apply_sla(item)
+        training.train()
+    rng = random.Random(seed_value)
+    found = seed_items(project, count, rng)
+    classify.classify_items(found)
+    time_items(found, rng)
+    add_history(found, accounts.find_user("agent@demo.test"), rng)
     return logins

@@ -1,12 +1,48 @@
-"""The cold-start keyword rules that admins edit (used until a model is trained)."""
+"""The rules every prediction passes through (ml/rules.py): ml's defaults, each of which an
+admin can switch off, plus the admins' own keyword rules, which add to the defaults."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ml import DEFAULT_RULES, KeywordRules
+from ml import DEFAULT_RULES, Rulebook, validate_rules
+from ml.rules import DefaultRule
 from triage.extensions import db
-from triage.models import KeywordRule
+from triage.models import DisabledDefaultRule, KeywordRule, User
 from triage.services import DomainError, NotFound
+
+
+def stored_rules() -> list[KeywordRule]:
+    """The admins' rules in their order."""
+    return list(db.session.scalars(select(KeywordRule).order_by(KeywordRule.position, KeywordRule.id)))
+
+
+def disabled_names() -> set[str]:
+    """Names of the default rules an admin switched off."""
+    return set(db.session.scalars(select(DisabledDefaultRule.name)))
+
+
+def rulebook() -> Rulebook:
+    """The rulebook in force: the defaults that are on plus the admins' rules."""
+    known = {rule.name for rule in DEFAULT_RULES}
+    return Rulebook([r.as_dict() for r in stored_rules()], disabled_names() & known)
+
+
+def defaults() -> list[tuple[DefaultRule, bool]]:
+    """Every default rule with whether it is on."""
+    off = disabled_names()
+    return [(rule, rule.name not in off) for rule in DEFAULT_RULES]
+
+
+def set_default(name: str, enabled: bool, actor: User | None = None) -> None:
+    """Switch a default rule on or off (flushes)."""
+    if name not in {rule.name for rule in DEFAULT_RULES}:
+        raise NotFound(f"No default rule {name!r}.")
+    row = db.session.get(DisabledDefaultRule, name)
+    if enabled and row is not None:
+        db.session.delete(row)
+    elif not enabled and row is None:
+        db.session.add(DisabledDefaultRule(name=name, disabled_by_id=actor.id if actor else None))
+    db.session.flush()
 
 
 def next_position() -> int:
@@ -19,7 +55,7 @@ def add_rule(pattern: str, category: str | None, impact: str | None, urgency: st
     if not (category or impact or urgency):
         raise DomainError("A rule must set at least one of category, impact or urgency.")
     try:
-        KeywordRules.validate([rule])
+        validate_rules([rule])
     except ValueError as error:
         raise DomainError(str(error)) from error
     stored = KeywordRule(position=next_position(), **rule)
@@ -34,11 +70,3 @@ def delete_rule(rule_id: int) -> None:
         raise NotFound(f"No keyword rule {rule_id}.")
     db.session.delete(rule)
     db.session.flush()
-
-
-def load_defaults() -> int:
-    """Copy ml's documented default rules into the editable list; returns how many."""
-    for rule in DEFAULT_RULES:
-        db.session.add(KeywordRule(position=next_position(), **rule))
-        db.session.flush()
-    return len(DEFAULT_RULES)

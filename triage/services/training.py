@@ -1,5 +1,7 @@
-"""Training in the app: bootstrap data plus every triager's correction, evaluated on a
-held-out slice, activated only when it is not worse than the active model."""
+"""Training in the app: the starter corpus's training split, any extra labelled data, and
+every triager's correction; scored on rows it never saw (the corpus's validation split and
+a held-out share of the corrections), activated only when it is not worse than the active
+model on the same rows."""
 from __future__ import annotations
 
 import logging
@@ -10,14 +12,18 @@ from sklearn.model_selection import train_test_split
 from sqlalchemy import select
 
 from ml import TriageModel
-from ml.evaluate import evaluation_report
+from ml.corpus import load_corpus
+from ml.validate import holdout_scores
 from triage.extensions import db
 from triage.models import Event, Feedback, ModelVersion, User
-from triage.services import DomainError, classify
+from triage.services import DomainError, classify, rules
 
 log = logging.getLogger(__name__)
-HEADS = ("category", "impact", "urgency")
-CORRECTION_WEIGHT = 5.0  # one triager's correction counts as much as five bootstrap rows
+CORRECTION_WEIGHT = 5.0  # one triager's correction counts as much as five corpus rows
+MIN_CORRECTIONS_TO_HOLD_OUT = 10
+# A candidate within this much of the active model's score counts as "not worse": a few
+# corrections of a team's own kind may cost a point on the corpus and still be wanted.
+ACTIVATION_TOLERANCE = 0.01
 
 
 def corrections_frame() -> pd.DataFrame:
@@ -33,22 +39,11 @@ def corrections_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def evaluate(model: TriageModel, frame: pd.DataFrame) -> dict[str, Any]:
-    """Scores per head on labelled rows: macro-F1, per class, confusion matrix, reliability."""
-    predictions = model.predict(frame.to_dict("records"))
-    report = {}
-    for head in HEADS:
-        if head not in frame.columns:
-            continue
-        mask = frame[head].notna().to_numpy()
-        if not mask.any():
-            continue
-        y_true = frame[head][mask].astype(str).tolist()
-        chosen = [p for p, keep in zip(predictions, mask) if keep]
-        y_pred = [getattr(p, head) for p in chosen]
-        proba = [getattr(p, f"{head}_proba")[getattr(p, head)] for p in chosen]
-        report[head] = evaluation_report(y_true, y_pred, proba)
-    return report
+def evaluate(model: TriageModel | None, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """Held-out scores (per head, priority, junk) with the rules in force; None without a model."""
+    if model is None or frame.empty:
+        return None
+    return holdout_scores(model, frame, rules.rulebook())
 
 
 def score(report: dict[str, Any]) -> float:
@@ -56,38 +51,47 @@ def score(report: dict[str, Any]) -> float:
     return float(report.get("category", {}).get("macro_f1", 0.0))
 
 
-def split(frame: pd.DataFrame, holdout: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A held-out slice, stratified by category where every category has two rows or more."""
-    labels = frame["category"].fillna("(none)") if "category" in frame.columns else None
-    stratify = labels if labels is not None and labels.value_counts().min() >= 2 else None
-    return train_test_split(frame, test_size=holdout, random_state=seed, stratify=stratify)
+def _hold_out(corrections: pd.DataFrame, holdout: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split corrections into training and held-out rows (all trained on while they are few)."""
+    if len(corrections) < MIN_CORRECTIONS_TO_HOLD_OUT:
+        return corrections, corrections.iloc[0:0]
+    return train_test_split(corrections, test_size=holdout, random_state=seed)
 
 
-def train(bootstrap: pd.DataFrame | None, actor: User | None = None, holdout: float = 0.2,
-          seed: int = 0, evaluation: pd.DataFrame | None = None) -> ModelVersion:
-    """Fit a candidate on bootstrap rows plus corrections, evaluate it and the active model on
-    the same rows (a held-out slice, or `evaluation` when given, which then trains on all),
-    save it and activate it unless it scores worse. Flushes."""
+def train(extra: pd.DataFrame | None = None, actor: User | None = None, holdout: float = 0.2,
+          seed: int = 0, evaluation: pd.DataFrame | None = None, corpus: bool = True) -> ModelVersion:
+    """Fit a candidate on the corpus's training split (unless `corpus` is False), `extra` rows
+    and the corrections (each worth CORRECTION_WEIGHT rows); score it and the active model on
+    rows neither saw (`evaluation` when given, else the corpus's validation split plus a
+    `holdout` share of the corrections, and of `extra` when there is no corpus); save it and
+    activate it unless it scores worse. Flushes."""
+    starter = load_corpus() if corpus else None
     corrections = corrections_frame()
-    frames = [f for f in (bootstrap, corrections) if f is not None and not f.empty]
-    if not frames:
+    kept, held = _hold_out(corrections, holdout, seed)
+    if starter is None and evaluation is None and extra is not None and len(extra) >= MIN_CORRECTIONS_TO_HOLD_OUT:
+        extra, extra_held = train_test_split(extra, test_size=holdout, random_state=seed)
+        held = pd.concat([held, extra_held], ignore_index=True)
+    base = [f for f in (None if starter is None else starter[starter["split"] == "train"], extra)
+            if f is not None and not f.empty]
+    if not base and kept.empty:
         raise DomainError("No training data: give a data folder or CSV, or correct some items first.")
-    frame = pd.concat(frames, ignore_index=True)
-    weights = pd.Series([1.0] * (len(frame) - len(corrections)) + [CORRECTION_WEIGHT] * len(corrections))
-    frame["_weight"] = weights
-    train_rows, test_rows = (frame, evaluation) if evaluation is not None else split(frame, holdout, seed)
-    model = TriageModel.fit(train_rows.drop(columns="_weight"), sample_weight=train_rows["_weight"])
-    candidate = evaluate(model, test_rows)
-    current = classify.active_model()
-    baseline = evaluate(current, test_rows) if current is not None else None
+    frame = pd.concat(base + [kept], ignore_index=True)
+    weights = [1.0] * (len(frame) - len(kept)) + [CORRECTION_WEIGHT] * len(kept)
+    if evaluation is None:
+        parts = [] if starter is None else [starter[starter["split"] == "validation"]]
+        evaluation = pd.concat(parts + [held], ignore_index=True) if parts or not held.empty else None
+    if evaluation is None or evaluation.empty:
+        raise DomainError("Nothing to score the model on: train with the corpus, or correct more items.")
+    model = TriageModel.fit(frame, sample_weight=weights)
+    candidate, baseline = evaluate(model, evaluation), evaluate(classify.active_model(), evaluation)
     model.save(classify.model_folder() / model.version)
     version = ModelVersion(
-        version=model.version, path=model.version, n_rows=len(train_rows), n_corrections=len(corrections),
-        metrics={"holdout": candidate, "active_on_same_holdout": baseline, "holdout_rows": len(test_rows)},
+        version=model.version, path=model.version, n_rows=len(frame), n_corrections=len(corrections),
+        metrics={"holdout": candidate, "active_on_same_holdout": baseline, "holdout_rows": len(evaluation)},
         trained_by_id=actor.id if actor else None)
     db.session.add(version)
     db.session.flush()
-    if baseline is None or score(candidate) >= score(baseline):
+    if baseline is None or score(candidate) >= score(baseline) - ACTIVATION_TOLERANCE:
         activate(version)
     return version
 

@@ -2,7 +2,8 @@
 
     python bench/ml.py [--quick]     speed: training time on 1k/10k/100k rows (--quick: up to
                                      10k), batch throughput, single-item latency, file size
-    python bench/ml.py --quality     cross-validated quality on the shared data sets
+    python bench/ml.py --quality     held-out quality: the starter corpus's validation split
+                                     (priority figures), cross-validation on the shared data sets
 
 Reads ../shared/data (never copied into the repo) and exits with a message if it is
 absent. Larger training sets are synthetic: real rows sampled with replacement, each body
@@ -27,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ml import TriageModel, load_training_data  # noqa: E402
+from ml.corpus import load_corpus  # noqa: E402
+from ml.validate import headline, holdout_scores  # noqa: E402
 from ml.model import item_dicts  # noqa: E402
 from ml.persist import MODEL_FILE, library_versions  # noqa: E402
 from ml.prediction import TAGS  # noqa: E402
@@ -179,11 +182,41 @@ def quality_priority(df: pd.DataFrame) -> None:
                     "ECE": scores(rows, oof)[head]["ece"]}, f"n={labelled.sum()}")
 
 
+def quality_corpus() -> None:
+    """The starter model: trained on the corpus's training split, scored on its validation
+    split (rows it never saw); training time of the starter model."""
+    corpus = load_corpus()
+    seconds, model = timed(TriageModel.fit, corpus[corpus["split"] == "train"])
+    report = holdout_scores(model, corpus[corpus["split"] == "validation"])
+    for line in headline(report):
+        print(f"corpus validation {line}")
+    print(f"ml starter training {seconds:.1f} s ({(corpus['split'] == 'train').sum()} rows)\n")
+
+
+def quality_clap_unseen(df: pd.DataFrame) -> None:
+    """CLAP reviews of apps unseen in training, the model trained as the app trains it (with
+    NLBSE issues and the corpus beside the other apps' reviews): bug recall and the share of
+    bug reviews called a question, with and without the channel as context."""
+    clap = _source(df, "clap_app_reviews.csv")
+    corpus = load_corpus("train")
+    extra = pd.concat([_source(df, "nlbse24_train.csv"), corpus], ignore_index=True)
+    for name, rows in (("channel=review", clap), ("no channel", clap.assign(channel=None))):
+        oof = _oof(rows, groups=rows["group"], extra=extra)
+        bugs = rows["category"] == "bug"
+        _row(f"CLAP unseen apps, +NLBSE +corpus, {name}", {
+            "bug recall": float((oof.pred_category[bugs] == "bug").mean()),
+            "bug F1": _f1(rows["category"], oof.pred_category, "bug"),
+            "feature F1": _f1(rows["category"], oof.pred_category, "feature"),
+            "bug called question": float((oof.pred_category[bugs] == "question").mean())})
+
+
 def quality(df: pd.DataFrame, data_dir: Path) -> None:
     """Print the quality table: one row per data set and protocol."""
+    quality_corpus()
     print("| data, protocol | figures | note |\n|---|---|---|")
     quality_nlbse(df, data_dir)
     quality_clap(df)
+    quality_clap_unseen(df)
     quality_priority(df)
 
 

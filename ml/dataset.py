@@ -17,7 +17,7 @@ Recipe for the shared data folder (`../shared/data`, see its README):
 - `nlbse24_train.csv`: `label` bug/feature/question -> category; group = `repo`.
 - `clap_app_reviews.csv`: `label_3class` bug/feature/other -> category; the fine labels
   performance/usability/energy/security -> tags (other reviews: no tag); `star_rating` is
-  context (the app stores give it); group = `app`. Reviews have no title.
+  context (the app stores give it); channel `review`; group = `app`. Reviews have no title.
 - `gitbugs_hadoop_priority.csv`: Jira `priority` -> impact and urgency (blocker, critical
   high; major medium; minor, trivial low = the file's `priority_3`). All rows are bugs,
   but their category is left unlabelled: 2,500 extra bugs from one tracker would only
@@ -109,6 +109,7 @@ def _nlbse(raw: pd.DataFrame, name: str) -> pd.DataFrame:
 def _clap(raw: pd.DataFrame, name: str) -> pd.DataFrame:
     out = _frame(raw[["text", "star_rating"]], name, raw["app"])
     out["title"], out["body"] = "", raw["text"]
+    out["channel"] = "review"  # an app-store review: like a widget message, it rarely asks a question
     out["category"] = map_values(raw["label_3class"], CATEGORY_SYNONYMS, "label_3class")
     out["tags"] = raw["label"].map(lambda v: v if v in TAGS else "")
     return out

@@ -23,7 +23,9 @@ from .features import CONTEXT_BIAS, readable_name
 FUNCTION_WORDS = frozenset(
     "a an the and or of to in on at for from by with as is are was were be been it its "
     "this that these those i me my we our you your he she they them his her so than then "
-    "there here every all any some just also very".split())
+    "there here every all any some just also very since out up not no after before when while "
+    "into about can could would should will do does did has have had get got been being "
+    "if but".split())
 
 
 def _explains(name: str) -> bool:

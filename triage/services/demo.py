@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ml.corpus import load_corpus
 from triage.extensions import db
@@ -18,11 +18,13 @@ from triage.models import (
     Channel,
     Deadline,
     DeliveryChannel,
+    DeliveryStatus,
     EscalationTarget,
     Event,
     Feedback,
     Kind,
     ModelVersion,
+    Notification,
     Project,
     Role,
     Severity,
@@ -44,6 +46,11 @@ KINDS = {"bug": Kind.BUG, "idea": Kind.IDEA, "feedback": Kind.FEEDBACK}
 # Of the open items: within their SLA (share of the resolution target elapsed), near it, breached.
 TIMING = ((0.80, 0.05, 0.6), (0.15, 0.75, 0.95), (0.05, 1.05, 1.6))
 CLOSED_SHARE = 0.3
+FIRST_REPLY_SHARE = 0.85
+REPLIES = ("Thanks for telling us. We are looking into it and will update you here.",
+           "Thank you, we can reproduce this and the team is on it.",
+           "Thanks! We have passed this to the product team.",
+           "Sorry about this. Could you tell us which version of the app you use?")
 
 
 def ensure_staff() -> list[tuple[str, str, str]]:
@@ -123,9 +130,10 @@ def add_history(found: list[Feedback], agent, rng: random.Random) -> None:
     """What a team does in a week: replies and notes, work started, a few corrections where the
     model disagreed with the corpus's label, and one merged duplicate."""
     open_items = [i for i in found if i.status.is_open]
-    for item in rng.sample(open_items, min(12, len(open_items))):
-        item_verbs.add_comment(item, agent, "Thanks for telling us. We are looking into it and will update you here.",
-                               public=True)
+    now = utcnow()
+    for item in open_items:  # most first replies went out in time
+        if item.first_response_due and item.first_response_due < now and rng.random() < FIRST_REPLY_SHARE:
+            reply_in_time(item, agent, rng)
     for item in rng.sample(open_items, min(8, len(open_items))):
         item_verbs.add_comment(item, agent, "Checked the logs: I can reproduce this on staging.", public=False)
         item_verbs.change_status(item, Status.IN_PROGRESS, agent)
@@ -137,8 +145,20 @@ def add_history(found: list[Feedback], agent, rng: random.Random) -> None:
             pipeline.after_reclassification(item, agent)
     bugs = [i for i in open_items if i.category == "bug" and i.duplicate_of_id is None]
     if len(bugs) >= 2:
-        first, second = bugs[0], bugs[1]
-        bulk.merge([first, second], agent)
+        bulk.merge(bugs[:2], agent)
+    # The history's emails to submitters went out back then; the outbox starts empty.
+    db.session.execute(update(Notification).where(Notification.status == DeliveryStatus.PENDING)
+                       .values(status=DeliveryStatus.SENT, sent_at=now))
+
+
+def reply_in_time(item: Feedback, agent, rng: random.Random) -> None:
+    """A public reply dated within the item's first-response target."""
+    comment = item_verbs.add_comment(item, agent, rng.choice(REPLIES), public=True)
+    when = item.created_at + (item.first_response_due - item.created_at) * rng.uniform(0.2, 0.9)
+    comment.created_at = item.first_responded_at = when
+    for event in item.events:
+        if event.kind == "replied" and event.data.get("comment_id") == comment.id:
+            event.created_at = when
 
 
 # Minutes to first response and to resolution per priority.

@@ -30,18 +30,53 @@ def error_response(status: int, title: str, message: str, code: str | None = Non
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, with a body nested too deeply for the parser read as malformed (a 400)
-    rather than a RecursionError (a 500): Flask turns only ValueError into a 400."""
+    """Flask's JSON, with two kinds of body read as malformed (a 400: Flask turns only
+    ValueError into a 400) instead of failing later with a 500: nested too deeply for the
+    parser (a RecursionError), and text that is not Unicode (a lone surrogate escape such as
+    "\\ud800", which no database or page can encode as UTF-8)."""
 
     def loads(self, s, **kwargs):
         try:
-            return super().loads(s, **kwargs)
+            value = super().loads(s, **kwargs)
         except RecursionError as error:
             raise ValueError("JSON nested too deeply") from error
+        if not encodable(value):
+            raise ValueError("JSON text holds a lone surrogate, which is not Unicode text")
+        return value
+
+
+def encodable(value) -> bool:
+    """Return whether every string (keys included) in a parsed JSON value is valid Unicode."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def printable(value):
+    """Jinja's finalize: a string that cannot be encoded (stored before the check above) is
+    shown with its lone surrogates replaced, so no page fails on stored data."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return type(value)(value.encode("utf-8", "replace").decode("utf-8"))  # Markup stays Markup
+    return value
 
 
 def register(app: Flask) -> None:
     app.json = JSONProvider(app)
+    app.jinja_env.finalize = printable
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return error_response(400, "Form expired",

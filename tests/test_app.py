@@ -79,3 +79,18 @@ def test_unknown_page_is_a_clear_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert b"Not Found" in response.data
+
+
+def test_a_production_start_without_a_secret_says_so_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TRIAGE_ENV", "SECRET_KEY")}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "triage", "--help"], env=env,
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "triage: SECRET_KEY must be set when TRIAGE_ENV=production "
+        "(or set TRIAGE_ENV=development to try it on this machine)"]

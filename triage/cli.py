@@ -102,8 +102,8 @@ def classify_pending(limit: int) -> None:
 
 @triage_cli.command("demo")
 @click.option("--serve/--no-serve", default=True, help="Start the web server afterwards.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="FLASK_RUN_HOST")
+@click.option("--port", default=5000, show_default=True, envvar="FLASK_RUN_PORT")
 @click.option("--items", default=300, show_default=True, help="How many feedback items to seed.")
 @with_appcontext
 def demo(serve: bool, host: str, port: int, items: int) -> None:

@@ -6,8 +6,12 @@ import secrets
 from pathlib import Path
 
 
-class ConfigError(RuntimeError):
-    """The environment does not describe a runnable application."""
+class ConfigError(SystemExit):
+    """The environment does not describe a runnable application: the process stops with this
+    one line (`flask ...`, gunicorn), not a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"triage: {message}")
 
 
 def normalise_database_url(url: str) -> str:
@@ -27,7 +31,8 @@ def secret_key(instance_path: str, env: str) -> str:
     if key := os.environ.get("SECRET_KEY"):
         return key
     if env == "production":
-        raise ConfigError("SECRET_KEY must be set when TRIAGE_ENV=production")
+        raise ConfigError("SECRET_KEY must be set when TRIAGE_ENV=production "
+                          "(or set TRIAGE_ENV=development to try it on this machine)")
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()

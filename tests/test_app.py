@@ -94,3 +94,29 @@ def test_a_production_start_without_a_secret_says_so_in_one_line(tmp_path):
     assert done.stderr.strip().splitlines() == [
         "triage: SECRET_KEY must be set when TRIAGE_ENV=production "
         "(or set TRIAGE_ENV=development to try it on this machine)"]
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(make_app):
+    from flask import request
+
+    for proxies, expected in ((0, "10.0.0.1"), (1, "203.0.113.9")):
+        app = make_app(TRUSTED_PROXIES=proxies)
+        app.add_url_rule("/_addr", "addr", lambda: request.remote_addr)
+        answer = app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.9"},
+                                       environ_base={"REMOTE_ADDR": "10.0.0.1"})
+        assert answer.get_data(as_text=True) == expected
+
+
+def test_rate_limits_and_proxies_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "3 per minute")
+    monkeypatch.setenv("TRIAGE_PROXIES", "1")
+    config = from_environment(str(tmp_path))
+    assert config["LOGIN_RATE_LIMIT"] == "3 per minute" and config["TRUSTED_PROXIES"] == 1
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="LOGIN_RATE_LIMIT"):
+        from_environment(str(tmp_path))
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "3 per minute")
+    monkeypatch.setenv("TRIAGE_PROXIES", "many")
+    with pytest.raises(ConfigError, match="TRIAGE_PROXIES"):
+        from_environment(str(tmp_path))

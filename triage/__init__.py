@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from triage import config as settings
 from triage.extensions import CONTENT_SECURITY_POLICY, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
@@ -21,6 +22,10 @@ def create_app(config: dict | None = None) -> Flask:
     else:
         app.config.update(settings.from_environment(app.instance_path))
         app.config.update(config or {})
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Behind the TLS proxy every request comes from it: take the client's address (rate
+        # limits, audit) and scheme from the headers the trusted proxies set, no others.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -41,7 +46,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)  # before CSRF, so refused requests still count against the limit
     csrf.init_app(app)
     bootstrap.init_app(app)
-    # Security headers; HTTPS itself is the TLS proxy's job (README), cookies follow our config.
+    # Security headers; HTTPS itself is the TLS proxy's job (docs/deploy.md), cookies follow our config.
     talisman.init_app(app, force_https=False, frame_options="DENY",
                       content_security_policy=CONTENT_SECURITY_POLICY,
                       session_cookie_secure=app.config["SESSION_COOKIE_SECURE"])

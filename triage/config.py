@@ -43,6 +43,30 @@ def secret_key(instance_path: str, env: str) -> str:
     return key
 
 
+def rate_limits_from_environment() -> dict:
+    """Every *_RATE_LIMIT setting an environment variable of the same name overrides
+    ("100 per minute", "5/second"); a value the limiter cannot read stops the start."""
+    from limits import parse_many
+
+    found = {}
+    for name in (key for key in DEFAULTS if "RATE_LIMIT" in key and isinstance(DEFAULTS[key], str)):
+        if value := os.environ.get(name):
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ConfigError(f"{name}={value!r} is not a rate limit such as '30 per minute'") from None
+            found[name] = value
+    return found
+
+
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the app set X-Forwarded-* (TRIAGE_PROXIES, 0-5)."""
+    raw = os.environ.get("TRIAGE_PROXIES", "0")
+    if not raw.isdigit() or int(raw) > 5:
+        raise ConfigError(f"TRIAGE_PROXIES={raw!r} must be a number of proxies from 0 to 5")
+    return int(raw)
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from environment variables."""
     env = os.environ.get("TRIAGE_ENV", "production")
@@ -70,6 +94,8 @@ def from_environment(instance_path: str) -> dict:
         # Folders outside the code: uploaded screenshots (served to staff only) and model files.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or None,
         "MODEL_FOLDER": os.environ.get("MODEL_FOLDER") or None,
+        "TRUSTED_PROXIES": trusted_proxies(),
+        **rate_limits_from_environment(),
     }
 
 
@@ -120,4 +146,7 @@ DEFAULTS = {
     # Where trained models are written and the only place they are loaded from
     # (None: the "models" folder inside the instance folder).
     "MODEL_FOLDER": None,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+    # (werkzeug's ProxyFix); 0 trusts none, so a client cannot pick its own rate-limit address.
+    "TRUSTED_PROXIES": 0,
 }

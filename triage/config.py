@@ -120,6 +120,8 @@ DEFAULTS = {
     "API_RATE_LIMIT_FORM_TOKENS": "60 per minute",  # per client address
     "API_MAX_BODY": 64 * 1024,
     "API_RATE_LIMIT_PER_TOKEN": "300 per minute",  # the staff API, per personal token
+    # Wrong staff API tokens and unknown status links, per client address (correct ones do not count).
+    "AUTH_FAILURE_RATE_LIMIT": "20 per minute",
     "FORM_TOKEN_MAX_AGE": 2 * 3600,  # seconds a widget panel may stay open
     "FORM_MIN_FILL_SECONDS": 2.0,  # faster than this is a bot: quarantined
     # Screenshots: bytes and pixels at most, how many per item; stored in UPLOAD_FOLDER

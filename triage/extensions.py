@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from flask import current_app
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,6 +28,14 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def failed_attempts_limit(*statuses: int):
+    """A limit per client address that counts only answers with these statuses (a wrong token,
+    a guessed status link): guessing is slowed down, while the correct caller is not counted."""
+    return limiter.limit(lambda: current_app.config["AUTH_FAILURE_RATE_LIMIT"], key_func=get_remote_address,
+                         deduct_when=lambda response: response.status_code in statuses,
+                         scope="failed-attempts")
 bootstrap = Bootstrap5()
 talisman = Talisman()
 

@@ -13,7 +13,7 @@ from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from triage.api import bp
-from triage.extensions import csrf, db, limiter
+from triage.extensions import csrf, db, failed_attempts_limit, limiter
 from triage.models import Comment, Event, Feedback, Role, hash_api_token
 from triage.services import DomainError, board, items, staff_api, tokens
 
@@ -55,7 +55,11 @@ def token_required(*roles: Role):
     return decorator
 
 
-staff_limit = limiter.limit(lambda: current_app.config["API_RATE_LIMIT_PER_TOKEN"], key_func=limit_key)
+def staff_limit(view):
+    """Requests per token, and failed authentications per client address (a guesser cycling
+    through tokens is counted once per address, not once per guessed token)."""
+    per_token = limiter.limit(lambda: current_app.config["API_RATE_LIMIT_PER_TOKEN"], key_func=limit_key)
+    return failed_attempts_limit(401)(per_token(view))
 
 
 def user_ref(user) -> dict | None:

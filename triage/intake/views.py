@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from triage.extensions import db, limiter
+from triage.extensions import db, failed_attempts_limit, limiter
 from triage.intake import bp
 from triage.intake.forms import FeedbackForm
 from triage.models import Kind, Severity
@@ -34,6 +34,7 @@ def feedback_form(slug: str):
 
 
 @bp.route("/status/<token>")
+@failed_attempts_limit(404)
 def status(token: str):
     item = intake.item_by_status_token(token)
     status_url = url_for("intake.status", token=token, _external=True)

@@ -4,8 +4,10 @@ A `Rulebook` finishes a prediction (the trained model's, or the cold-start `Keyw
 
 1. **Junk** (ml/signals.py `is_junk`: keyboard mash, "test", a bare greeting, spam) becomes
    category other, impact low, urgency low, flagged `junk`; nothing below raises it.
-2. **Default rules** (`DEFAULT_RULES`, docs/triage-rubric.md): a report the model calls a
-   bug that shows a harm class (data loss, money, security or privacy, safety, legal,
+2. **Default rules** (`DEFAULT_RULES`, docs/triage-rubric.md): a report showing a harm class
+   is a bug when the model called it a question or other (the rubric: a question that reveals
+   harm is a bug; an idea that mentions a harm stays an idea);
+   a report the model calls a bug that shows a harm class (data loss, money, security or privacy, safety, legal,
    outage), an access block, everyone affected, an ongoing harm or a deadline has its impact
    and urgency raised to at least the rule's levels. Each can be switched off by name.
 3. **Admins' rules** add to the defaults, never replace them: a regular expression that,
@@ -55,6 +57,7 @@ class DefaultRule:
     any_of: tuple[str, ...] = ()
     impact: str | None = None
     urgency: str | None = None
+    category: str | None = None
 
     def matches(self, tokens: Collection[str]) -> bool:
         """Return whether the rule applies to a report with these signal tokens."""
@@ -66,6 +69,8 @@ _HARMS = ("harm=data_loss", "harm=money", "harm=security", "harm=safety", "harm=
           "harm=outage")
 
 DEFAULT_RULES: tuple[DefaultRule, ...] = (
+    DefaultRule("harm_is_a_bug", "A question or comment showing a harm class is a bug (a question "
+                "that reveals harm is a bug; ideas keep their category).", (), _HARMS, category="bug"),
     DefaultRule("outage", "A service or core function down for everyone: impact and urgency high.",
                 ("harm=outage",), impact="high", urgency="high"),
     DefaultRule("data_loss", "Data deleted, lost or corrupted: impact high, urgency at least medium.",
@@ -179,9 +184,13 @@ class Rulebook:
             return prediction
         why += [s.label for s in signals if s.type.group != "cosmetic"]
         tokens = {s.token for s in signals}
+        for rule in self.defaults:
+            if rule.category and prediction.category in ("question", "other") and rule.matches(tokens):
+                prediction.category = rule.category
+                why.append(f"rule {rule.name}")
         if prediction.category == "bug":
             for rule in self.defaults:
-                if rule.matches(tokens) and (_raise(prediction, "impact", rule.impact)
+                if not rule.category and rule.matches(tokens) and (_raise(prediction, "impact", rule.impact)
                                              | _raise(prediction, "urgency", rule.urgency)):
                     why.append(f"rule {rule.name}")
         for rule, words in self.admin_matches(title, body):

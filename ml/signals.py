@@ -22,7 +22,10 @@ from dataclasses import dataclass
 NEGATION_WINDOW = 4
 _FLAGS = re.IGNORECASE
 _NEGATOR = re.compile(r"\b(no|not|never|nothing|none|without|nobody\s+lost)\b|n't\b|n’t\b", _FLAGS)
-_HYPOTHETICAL = re.compile(r"\b(if|will|would|could|can|might|may|does|do|is|are|what happens)\b", re.I)
+# A question about a harm that may happen: "will my products get deleted?", "is my data safe
+# if I switch?"; not a report phrased with a question mark ("I can see their invoices?").
+_HYPOTHETICAL = re.compile(r"\b(if|will|would|could|might|may|whether|what happens)\b"
+                           r"|^\W*(can|does|do|is|are|did|has|have|should)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s*(but|and|though|however)\b|\bbut\b", _FLAGS)
 
 
@@ -92,6 +95,10 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
         r"|\bmissing (payout|payment|money|funds|refund)s?\b|\blost (my |our )?money\b"
         r"|\b(still )?waiting (for|on) (my |the |a )?(refund|payout|money)\b|\bmoney (is |was )?"
         r"(gone|taken|deducted|missing)\b|\b(took|takes|taking) (the |my )?money\b"
+        r"|\b(cancel\w*|unsubscrib\w*) (\w+ ){0,2}(subscription|plan|membership|trial|renewal)\b[^.!?\n]{0,40}"
+        r"\b(charged|billed|renewed|debited)\b|\b(renewed|charged|billed)\b[^.!?\n]{0,30}\b(although|after|even though|"
+        r"but) (i )?(had )?(cancel\w*|unsubscrib\w*)"
+        r"|\b(payouts?|refunds?|deposits?|transfers?)\b[^.!?\n]{0,30}\b(missing|never arrived|not arrived|lost|stuck)\b"
         r"|\boverbill\w*|\bovercharg\w*|\bunauthori[sz]ed (charge|payment|transaction)s?\b")),
     SignalType("harm", "security", "security or privacy", _p(
         r"\b(see|seeing|saw|shows?|showing|visible|access|view)\b[^.!?\n]{0,40}\b(other|another|"
@@ -106,7 +113,12 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
         r"orders|records|profile|address|card|messages)\b|\bafter (i )?log(ged)? ?out\b"
         r"|\bhacked\b|\bvulnerab\w*|\bxss\b|\bsql injection\b|\b(api key|password|token|secret)s? "
         r"(in|is in|are in|shown in|exposed|visible|leaked|in plain ?text)|\bexposed\b"
-        r"|\bsecurity (hole|issue|bug|problem|flaw)\b|\bprivacy (issue|problem|violation)\b")),
+        r"|\bsecurity (hole|issue|bug|problem|flaw)\b|\bprivacy (issue|problem|violation)\b"
+        r"|\b(someone|somebody) else'?s\b|\bother (users|customers|patients|students|schools|companies|"
+        r"people|accounts|tenants|organi[sz]ations|families|players|members)'?s?\b"
+        r"|\b(api keys?|passwords?|tokens?|secrets?|credentials)\b[^.!?\n]{0,30}\b(visible|exposed|shown|"
+        r"leaked|in plain ?text|in the (url|page source|logs?))|\bsent to the wrong (customer|person|user|"
+        r"recipient|patient|client|parent|student)s?\b")),
     SignalType("harm", "safety", "safety", _p(
         r"\b(wrong|incorrect|double|missed|doubled) (dose|dosage|medication|medicine|prescription|"
         r"insulin|refill)s?\b|\b(dose|dosage|dosing|medicine|medication|insulin|units)\b[^.!?\n]{0,90}"
@@ -116,7 +128,7 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
         r"fail\w*|broken)|\b(unsafe|dangerous|injur\w*|hurt (myself|someone))\b")),
     SignalType("harm", "legal", "legal or compliance", _p(
         r"\bgdpr\b|\bhipaa\b|\bcoppa\b|\bconsent\b[^.!?\n]{0,30}\b(not|never|ignored|missing)"
-        r"|\b(deletion|erasure) request\b|\blegal (action|issue|problem)|\blawyer\b|\bcompliance\b"
+        r"|\b(deletion|erasure) request\b|\blegal (action|issue|problem)|\blawyer\b|\bcompliance (issue|violation|breach|problem)\b"
         r"|\btax (invoice|calculation|rate|id)\b[^.!?\n]{0,30}\bwrong|\bregulator\b")),
     SignalType("harm", "outage", "outage", _p(
         r"\boutage\b|\b(site|app|service|server|servers|api|dashboard|platform|website|production|"
@@ -256,7 +268,7 @@ def _negated(text: str, start: int, end: int) -> bool:
     sentence_end = re.search(r"[.!?\n]", text[end:])
     if sentence_end and sentence_end.group(0) == "?":
         sentence = re.split(r"[.!?\n]", text[:start])[-1]
-        return bool(_HYPOTHETICAL.search(sentence))
+        return bool(_HYPOTHETICAL.search(sentence.strip()))
     return False
 
 

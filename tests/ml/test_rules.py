@@ -124,3 +124,10 @@ def test_admin_rules_add_to_the_defaults_and_survive_json():
 def test_admin_rules_reject_bad_regex_unknown_labels_and_keys(rule, message):
     with pytest.raises(ValueError, match=message):
         validate_rules([rule])
+
+
+def test_a_question_that_reveals_harm_is_a_bug():
+    p = finish("I can see invoices that belong to a different company?", category="question")
+    assert (p.category, p.impact) == ("bug", "high") and "rule harm_is_a_bug" in p.why
+    asked = finish("is my data safe if I switch plans?", category="question")
+    assert asked.category == "question"  # a harm only asked about is none

@@ -12,7 +12,7 @@ from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, StatusFo
 from triage.errors import wants_json
 from triage.extensions import db
 from triage.models import Role, Status, Team, User
-from triage.services import DomainError, attachments, board, classify, items, pipeline, routing, sla, themes
+from triage.services import DomainError, attachments, board, classify, items, sla, themes
 
 
 @bp.route("/")
@@ -77,10 +77,8 @@ def reclassify(item_id: int):
     form = ReclassifyForm()
     if not form.validate_on_submit():
         return render_item(feedback, 422, reclassify_form=form)
-    changed = classify.reclassify(feedback, current_user, category=form.category.data,
-                                  impact=form.impact.data, urgency=form.urgency.data)
-    if changed:
-        pipeline.after_reclassification(feedback, current_user)
+    changed = items.reclassify(feedback, current_user, category=form.category.data,
+                               impact=form.impact.data, urgency=form.urgency.data)
     db.session.commit()
     flash("Classification corrected: the next training learns from it." if changed else "Nothing changed.",
           "success")
@@ -126,7 +124,7 @@ def assign(item_id: int):
     def change() -> bool:
         team = db.session.get(Team, int(form.team.data)) if form.team.data else None
         user = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
-        return routing.assign(feedback, team, user, current_user)
+        return items.assign(feedback, team, user, current_user)
     return item_change(feedback, form, "assign_form", form.assignee, change, "Assignment saved.")
 
 
@@ -136,7 +134,7 @@ def set_theme(item_id: int):
     feedback = items.get_item(item_id)
     form = ThemeForm()
     return item_change(feedback, form, "theme_form", form.theme,
-                       lambda: themes.set_theme(feedback, form.theme.data or "", current_user), "Theme saved.")
+                       lambda: items.set_theme(feedback, form.theme.data or "", current_user), "Theme saved.")
 
 
 def item_change(feedback, form, name: str, field, change: Callable[[], bool], saved: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from triage.extensions import db
-from triage.models import Feedback, User
+from triage.models import Feedback
 from triage.services import classify, locks, routing, sla
 
 
@@ -13,7 +13,7 @@ def after_intake(item: Feedback) -> None:
 
     Each step must leave the item valid if it cannot do its part: an item is never
     lost or rejected because a later step failed. Suspected spam (quarantined) skips them
-    all until an admin releases it (antispam.release runs them then). With CLASSIFY_INLINE
+    all until an admin releases it (items.release runs them then). With CLASSIFY_INLINE
     off, intake only stores the item and `flask triage worker` triages it in batches.
     """
     if item.quarantined or not current_app.config["CLASSIFY_INLINE"]:
@@ -22,12 +22,6 @@ def after_intake(item: Feedback) -> None:
     # Routing and SLA read the category and priority set above, so they come after it.
     routing.route(item)
     sla.apply_sla(item)
-
-
-def after_reclassification(item: Feedback, actor: User) -> None:
-    """A triager changed the labels: route again and recompute the SLA for the new priority."""
-    routing.route(item, actor)
-    sla.on_priority_changed(item)
 
 
 def process_pending(limit: int = 500) -> int:

@@ -202,19 +202,3 @@ def move_rule(rule: RoutingRule, offset: int) -> None:
     for position, each in enumerate(rules):
         each.position = position
     db.session.flush()
-
-
-def assign(item: Feedback, team: Team | None, user: User | None, actor: User | None) -> bool:
-    """Give the item to a team and/or a person of that team, recorded as Event("assigned")
-    (flushes); False when nothing changes. A person outside the team is refused."""
-    if user is not None and team is None:
-        team = user.teams[0] if user.teams else item.team
-    if user is not None and (team is None or user not in [m.user for m in team.memberships]):
-        raise DomainError(f"{user.display_name} is not a member of team {team.name if team else '(none)'}.")
-    if (item.team, item.assignee) == (team, user):
-        return False
-    item.team, item.assignee = team, user
-    db.session.add(Event(feedback=item, actor=actor, kind="assigned", data={
-        "team": team.name if team else None, "assignee": user.email if user else None}))
-    db.session.flush()
-    return True

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from triage.extensions import db
-from triage.models import Event, Feedback, Status, Team, User
-from triage.services import DomainError, board, classify, items, pipeline, routing, themes
+from triage.models import Feedback, Status, Team, User
+from triage.services import DomainError, board, classify, items, themes
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
@@ -161,7 +161,7 @@ def apply_patch(item: Feedback, actor: User, changes: Changes) -> None:
         items.change_status(item, changes.status, actor)
     if "team_id" in sent or "assignee_id" in sent:
         try:
-            routing.assign(item, *assignment(item, changes), actor)
+            items.assign(item, *assignment(item, changes), actor)
         except DomainError as error:
             raise InvalidRequest({"assignee_id": str(error)}) from error
     if {"category", "impact", "urgency"} & set(sent):
@@ -169,21 +169,10 @@ def apply_patch(item: Feedback, actor: User, changes: Changes) -> None:
         missing = [name for name, value in labels.items() if value is None]
         if missing:
             raise InvalidRequest({name: "The item is not classified yet: send all three labels." for name in missing})
-        if classify.reclassify(item, actor, **labels):
-            pipeline.after_reclassification(item, actor)
+        items.reclassify(item, actor, **labels)
     if changes.tags is not None:
-        set_tags(item, changes.tags, actor)
+        items.set_tags(item, changes.tags, actor)
     if changes.theme is not None:
-        themes.set_theme(item, changes.theme, actor)
+        items.set_theme(item, changes.theme, actor)
     if changes.comment is not None:
         items.add_comment(item, actor, *changes.comment)
-
-
-def set_tags(item: Feedback, tags: list[str], actor: User) -> None:
-    """Replace the item's tags, recorded as Event("tagged") with old and new (flushes)."""
-    old = sorted(item.tags or [])
-    if old == tags:
-        return
-    item.tags = tags
-    db.session.add(Event(feedback=item, actor=actor, kind="tagged", data={"from": old, "to": tags}))
-    db.session.flush()

@@ -12,7 +12,8 @@ from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, StatusFo
 from triage.errors import wants_json
 from triage.extensions import db
 from triage.models import Role, Status, Team, User
-from triage.services import DomainError, attachments, board, classify, items, sla, themes
+from triage.services import attachments, board, classify, items, sla, themes
+from triage.web import back_to, commit_form
 
 
 @bp.route("/")
@@ -45,16 +46,19 @@ def item(item_id: int):
 def change_status(item_id: int):
     feedback = items.get_item(item_id)
     form = StatusForm()
-    if not form.validate_on_submit():
+
+    def done(_):
+        if wants_json():
+            return {"id": feedback.id, "status": feedback.status.value, "label": feedback.status.label}
+        flash(f"Status set to {feedback.status.label}.", "success")
+        return redirect(safe_next(request.form.get("next")) or url_for("board.item", item_id=item_id))
+
+    def failed():
         if wants_json():  # the kanban's fetch asks for JSON
             raise queues.form_problem(form)
         return render_item(feedback, 422, status_form=form)
-    items.change_status(feedback, Status(form.status.data), current_user)
-    db.session.commit()
-    if wants_json():
-        return {"id": feedback.id, "status": feedback.status.value, "label": feedback.status.label}
-    flash(f"Status set to {feedback.status.label}.", "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("board.item", item_id=item_id))
+    return commit_form(form, form.status, lambda: items.change_status(feedback, Status(form.status.data), current_user),
+                       done, failed)
 
 
 @bp.route("/items/<int:item_id>/comments", methods=["POST"])
@@ -62,12 +66,11 @@ def change_status(item_id: int):
 def comment(item_id: int):
     feedback = items.get_item(item_id)
     form = CommentForm()
-    if not form.validate_on_submit():
-        return render_item(feedback, 422, comment_form=form)
-    items.add_comment(feedback, current_user, form.body.data, form.public.data)
-    db.session.commit()
-    flash("Reply sent." if form.public.data else "Note added.", "success")
-    return redirect(url_for("board.item", item_id=item_id))
+    return commit_form(form, form.body,
+                       lambda: items.add_comment(feedback, current_user, form.body.data, form.public.data),
+                       lambda _: back_to("Reply sent." if form.public.data else "Note added.", "board.item",
+                                         item_id=item_id),
+                       lambda: render_item(feedback, 422, comment_form=form))
 
 
 @bp.route("/items/<int:item_id>/classification", methods=["POST"])
@@ -75,14 +78,9 @@ def comment(item_id: int):
 def reclassify(item_id: int):
     feedback = items.get_item(item_id)
     form = ReclassifyForm()
-    if not form.validate_on_submit():
-        return render_item(feedback, 422, reclassify_form=form)
-    changed = items.reclassify(feedback, current_user, category=form.category.data,
-                               impact=form.impact.data, urgency=form.urgency.data)
-    db.session.commit()
-    flash("Classification corrected: the next training learns from it." if changed else "Nothing changed.",
-          "success")
-    return redirect(url_for("board.item", item_id=item_id))
+    return item_change(feedback, form, "reclassify_form", form.category, lambda: items.reclassify(
+        feedback, current_user, category=form.category.data, impact=form.impact.data, urgency=form.urgency.data),
+        "Classification corrected: the next training learns from it.")
 
 
 @bp.route("/review")
@@ -140,13 +138,7 @@ def set_theme(item_id: int):
 def item_change(feedback, form, name: str, field, change: Callable[[], bool], saved: str):
     """Apply a valid item-page form's change and go back to the item; a refusal shows on
     `field` and the page answers 422, with nothing changed."""
-    if form.validate_on_submit():
-        try:
-            changed = change()
-            db.session.commit()
-            flash(saved if changed else "Nothing changed.", "success")
-            return redirect(url_for("board.item", item_id=feedback.id))
-        except DomainError as error:
-            db.session.rollback()
-            field.errors.append(str(error))
-    return render_item(feedback, 422, **{name: form})
+    return commit_form(form, field, change,
+                       lambda changed: back_to(saved if changed else "Nothing changed.", "board.item",
+                                               item_id=feedback.id),
+                       lambda: render_item(feedback, 422, **{name: form}))

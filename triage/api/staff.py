@@ -13,6 +13,7 @@ from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from triage.api import bp
+from triage.api.schemas import staff as schema
 from triage.extensions import csrf, db, limiter
 from triage.models import Comment, Event, Feedback, Role, hash_api_token
 from triage.services import DomainError, board, items, staff_api, tokens
@@ -108,7 +109,7 @@ def answer(body: dict):
 @staff_limit
 @token_required()
 def list_items():
-    flt, cursor, limit = staff_api.parse_list_args(request.args)
+    flt, cursor, limit = schema.parse_list_args(request.args)
     page = board.inbox_page(flt, cursor, limit)
     return answer({"items": [item_json(i) for i in page.items], "next_cursor": page.next_cursor})
 
@@ -130,6 +131,6 @@ def update_item(item_id: int):
         raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
     request.max_content_length = current_app.config["API_MAX_BODY"]
     item = items.get_item(item_id)
-    changes = staff_api.parse_patch(request.get_json())
+    changes = schema.parse_patch(request.get_json())
     staff_api.apply_patch(item, g.api_user, changes)
     return answer(detail_json(item))

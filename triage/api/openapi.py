@@ -9,7 +9,7 @@ from flask import jsonify
 
 from triage.api import bp
 from triage.api.schemas import staff as staff_schema
-from triage.models import Status
+from triage.models import Channel, Status
 from triage.services import board, classify, themes
 
 STATUSES = [s.value for s in Status]
@@ -98,7 +98,7 @@ SCHEMAS = {
         "id": ID,
         "project": {"type": "object", "required": ["id", "slug"], "additionalProperties": False,
                     "properties": {"id": ID, "slug": STRING}},
-        "channel": {"enum": ["form", "widget", "survey", "api", "import"]},
+        "channel": {"enum": [c.value for c in Channel]},
         "kind": {"enum": ["bug", "idea", "feedback"]}, "title": STRING, "body": STRING,
         "status": {"enum": STATUSES}, "category": nullable({"enum": list(classify.CATEGORIES)}),
         "impact": nullable({"enum": LEVELS}), "urgency": nullable({"enum": LEVELS}),

@@ -45,10 +45,6 @@ def matches(conditions: dict[str, Any], item: Feedback) -> bool:
     return all(checks[key](value) for key, value in conditions.items() if key in checks and value not in (None, ""))
 
 
-def all_teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
-
-
 def ordered_rules(active_only: bool = True) -> list[RoutingRule]:
     query = select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
     return list(db.session.scalars(query.where(RoutingRule.active) if active_only else query))

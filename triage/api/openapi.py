@@ -10,7 +10,7 @@ from flask import jsonify
 from triage.api import bp
 from triage.api.schemas import staff as staff_schema
 from triage.models import Channel, Status
-from triage.services import board, classify, themes
+from triage.services import classify, inbox, themes
 
 STATUSES = [s.value for s in Status]
 LEVELS = list(classify.LEVELS)
@@ -102,7 +102,7 @@ SCHEMAS = {
         "kind": {"enum": ["bug", "idea", "feedback"]}, "title": STRING, "body": STRING,
         "status": {"enum": STATUSES}, "category": nullable({"enum": list(classify.CATEGORIES)}),
         "impact": nullable({"enum": LEVELS}), "urgency": nullable({"enum": LEVELS}),
-        "priority": nullable({"enum": list(board.PRIORITIES)}), "confidence": nullable({"type": "number"}),
+        "priority": nullable({"enum": list(inbox.PRIORITIES)}), "confidence": nullable({"type": "number"}),
         "tags": {"type": "array", "items": STRING}, "team": nullable(REF), "assignee": nullable(REF),
         "theme": nullable(REF), "submitter_email": nullable(STRING), "first_response_due": nullable(STAMP),
         "resolution_due": nullable(STAMP), "created_at": STAMP, "updated_at": STAMP}},
@@ -177,9 +177,9 @@ PATHS = {
         "security": STAFF, "parameters": [
             query("project", ID, "Project id"), query("team", ID, "Team id"), query("assignee", ID, "User id"),
             query("theme", ID, "Theme id"), query("status", {"enum": ["any", "open", *STATUSES], "default": "any"}, "A status, open or any"),
-            query("category", {"enum": list(board.CATEGORIES)}, "Category"),
-            query("priority", {"enum": list(board.PRIORITIES)}, "Priority"),
-            query("q", {**STRING, "maxLength": board.MAX_QUERY}, "Words in the title or body"),
+            query("category", {"enum": list(inbox.CATEGORIES)}, "Category"),
+            query("priority", {"enum": list(inbox.PRIORITIES)}, "Priority"),
+            query("q", {**STRING, "maxLength": inbox.MAX_QUERY}, "Words in the title or body"),
             query("cursor", STRING, "next_cursor of the previous page"),
             query("limit", {"type": "integer", "minimum": 1, "maximum": staff_schema.MAX_LIMIT,
                             "default": staff_schema.DEFAULT_LIMIT}, "Page size")],

@@ -16,7 +16,7 @@ from triage.api import bp
 from triage.api.schemas import staff as schema
 from triage.extensions import csrf, db, limiter
 from triage.models import Comment, Event, Feedback, Role, hash_api_token
-from triage.services import DomainError, board, items, staff_api, tokens
+from triage.services import DomainError, inbox, items, staff_api, tokens
 
 
 class Unauthorized(DomainError):
@@ -110,7 +110,7 @@ def answer(body: dict):
 @token_required()
 def list_items():
     flt, cursor, limit = schema.parse_list_args(request.args)
-    page = board.inbox_page(flt, cursor, limit)
+    page = inbox.inbox_page(flt, cursor, limit)
     return answer({"items": [item_json(i) for i in page.items], "next_cursor": page.next_cursor})
 
 

@@ -7,20 +7,33 @@ from flask_login import current_user
 
 from triage.auth import roles_required
 from triage.auth.views import safe_next
-from triage.board import bp, queues
-from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, StatusForm, ThemeForm
+from triage.board import bp
+from triage.board.bulk import bulk_form
+from triage.board.choices import filter_choices, form_problem, share_choices, team_and_people_choices
+from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, SaveViewForm, StatusForm, ThemeForm
 from triage.errors import wants_json
 from triage.extensions import db
 from triage.models import Role, Status, Team, User
-from triage.services import attachments, board, classify, items, sla, themes
+from triage.services import attachments, classify, items, saved_views, sla, themes
+from triage.services.inbox import InboxFilter, inbox_page
 from triage.web import back_to, commit_form
 
 
 @bp.route("/")
 def inbox():
-    flt = board.InboxFilter.from_args(request.args)
-    page = board.inbox_page(flt, request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"])
-    return render_template("board/inbox.html", page=page, flt=flt, **queues.inbox_context(flt))
+    flt = InboxFilter.from_args(request.args)
+    page = inbox_page(flt, request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"])
+    return render_template("board/inbox.html", page=page, flt=flt, **inbox_context())
+
+
+def inbox_context() -> dict:
+    """Everything the inbox shows besides its page: choices, saved views and the forms."""
+    views = saved_views.visible_views(current_user)
+    save_form = SaveViewForm()
+    save_form.share_team.choices = share_choices()
+    actions = bulk_form()
+    return {**filter_choices(actions.team.choices, actions.assignee.choices), "saved": views,
+            "counts": saved_views.view_counts(views), "save_form": save_form, "bulk_form": actions}
 
 
 def render_item(feedback, status: int = 200, **forms):
@@ -55,7 +68,7 @@ def change_status(item_id: int):
 
     def failed():
         if wants_json():  # the kanban's fetch asks for JSON
-            raise queues.form_problem(form)
+            raise form_problem(form)
         return render_item(feedback, 422, status_form=form)
     return commit_form(form, form.status, lambda: items.change_status(feedback, Status(form.status.data), current_user),
                        done, failed)
@@ -109,7 +122,7 @@ def sla_helpers() -> dict:
 def assign_form(feedback, formdata=None) -> AssignForm:
     """The assignment form with every team and every active staff member who is in a team."""
     form = AssignForm(formdata=formdata, team=str(feedback.team_id or ""), assignee=str(feedback.assignee_id or ""))
-    form.team.choices, form.assignee.choices = queues.team_and_people_choices()
+    form.team.choices, form.assignee.choices = team_and_people_choices()
     return form
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Feedback, Status, Team, User
-from triage.services import DomainError, board, items
+from triage.services import DomainError, inbox, items
 
 MAX_ITEMS = 500
 
@@ -15,7 +15,7 @@ def selected_items(ids: list[int]) -> list[Feedback]:
     """The selected items that exist and are not quarantined, in id order (one query)."""
     if not ids:
         raise DomainError("Select at least one item.")
-    ids = [i for i in ids if 0 < i < board.MAX_ID]
+    ids = [i for i in ids if 0 < i < inbox.MAX_ID]
     if len(ids) > MAX_ITEMS:
         raise DomainError(f"Select at most {MAX_ITEMS} items at once.")
     query = select(Feedback).where(Feedback.id.in_(ids), Feedback.quarantined.is_(False)).order_by(Feedback.id)

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from triage.extensions import db
 from triage.models import Status, Team, User
-from triage.services import board, classify, items, themes
+from triage.services import classify, inbox, items, themes
 from triage.services.staff_api import Changes, InvalidRequest
 
 MAX_LIMIT = 100
@@ -26,7 +26,7 @@ def positive_int(value: Any) -> int | None:
     return value if isinstance(value, int) and 0 < value < 2**31 else None
 
 
-def parse_list_args(args: Mapping[str, str]) -> tuple[board.InboxFilter, str | None, int]:
+def parse_list_args(args: Mapping[str, str]) -> tuple[inbox.InboxFilter, str | None, int]:
     """Filters, cursor and page size of GET /items (newest first); unknown values are a 422,
     not silently "any" as on the board's page. Status defaults to "any"."""
     errors: dict[str, str] = {}
@@ -38,18 +38,18 @@ def parse_list_args(args: Mapping[str, str]) -> tuple[board.InboxFilter, str | N
     status = args.get("status") or "any"
     if status not in {"any", "open", *(s.value for s in Status)}:
         errors["status"] = "One of any, open, " + ", ".join(s.value for s in Status) + "."
-    for name, allowed in (("category", board.CATEGORIES), ("priority", board.PRIORITIES)):
+    for name, allowed in (("category", inbox.CATEGORIES), ("priority", inbox.PRIORITIES)):
         if args.get(name) and args[name] not in allowed:
             errors[name] = "One of " + ", ".join(allowed) + "."
     limit = positive_int(args.get("limit") or str(DEFAULT_LIMIT))
     if limit is None or limit > MAX_LIMIT:
         errors["limit"] = f"An integer from 1 to {MAX_LIMIT}."
     q = args.get("q") or ""
-    if len(q) > board.MAX_QUERY:
-        errors["q"] = f"At most {board.MAX_QUERY} characters."
+    if len(q) > inbox.MAX_QUERY:
+        errors["q"] = f"At most {inbox.MAX_QUERY} characters."
     if errors:
         raise InvalidRequest(errors)
-    flt = board.InboxFilter(status=status, category=args.get("category") or None,
+    flt = inbox.InboxFilter(status=status, category=args.get("category") or None,
                             priority=args.get("priority") or None, q=q.strip(), sort="newest", **ids)
     return flt, args.get("cursor") or None, limit
 

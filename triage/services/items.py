@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from triage.extensions import db
 from triage.models import Comment, Event, Feedback, Status, Team, User
-from triage.services import DomainError, NotFound, attachments, classify, notify, pipeline, routing, sla, themes
+from triage.services import DomainError, NotFound, attachments, classify, notify, pipeline, sla, themes
 
 MAX_COMMENT = 20_000
 MAX_TAG = 40
@@ -74,8 +74,7 @@ def reclassify(item: Feedback, actor: User, *, category: str, impact: str, urgen
     anything changed."""
     if not classify.reclassify(item, actor, category=category, impact=impact, urgency=urgency):
         return False
-    routing.route(item, actor)
-    sla.on_priority_changed(item)
+    pipeline.after_reclassification(item, actor)
     return True
 
 

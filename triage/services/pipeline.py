@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from triage.extensions import db
-from triage.models import Feedback
+from triage.models import Feedback, User
 from triage.services import classify, locks, routing, sla
 
 
@@ -22,6 +22,12 @@ def after_intake(item: Feedback) -> None:
     # Routing and SLA read the category and priority set above, so they come after it.
     routing.route(item)
     sla.apply_sla(item)
+
+
+def after_reclassification(item: Feedback, actor: User) -> None:
+    """A triager changed the labels: route again and recompute the SLA for the new priority."""
+    routing.route(item, actor)
+    sla.on_priority_changed(item)
 
 
 def process_pending(limit: int = 500) -> int:

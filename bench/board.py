@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from triage import create_app  # noqa: E402
 from triage.extensions import db  # noqa: E402
 from triage.models import Feedback, Role, Team, TeamMember, User  # noqa: E402
-from triage.services import accounts, board  # noqa: E402
+from triage.services import accounts, inbox  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench horse battery staple"
@@ -153,7 +153,7 @@ def time_count(requests: int) -> tuple[float, float, int]:
     samples, found = [], 0
     for _ in range(requests + 3):
         started = time.perf_counter()
-        found = board.capped_count(board.InboxFilter())
+        found = inbox.capped_count(inbox.InboxFilter())
         samples.append((time.perf_counter() - started) * 1000)
     samples = sorted(samples[3:])
     return statistics.median(samples), samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))], found
@@ -208,7 +208,7 @@ def bench_database(kind: str, sizes: list[int], requests: int) -> dict:
                     results[COUNT][size] = time_count(requests)
                     p50, p95, found = results[COUNT][size]
                     print(f"    {COUNT:<36} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-                          f"({board.format_count(found)})", flush=True)
+                          f"({inbox.format_count(found)})", flush=True)
                     db.session.remove()
                 db.engine.dispose()
         finally:

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-APP_CONFIG = {"RATELIMIT_ENABLED": False, "FORM_MIN_FILL_SECONDS": 0, "BENCH_ENDPOINTS": True}
+APP_CONFIG = {"RATELIMIT_ENABLED": False, "FORM_MIN_FILL_SECONDS": 0}
 LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -64,7 +64,7 @@ def prepare(env: dict) -> str:
 
 
 def start_server(env: dict, port: int, workers: int, inline: bool) -> subprocess.Popen:
-    app = f"triage:create_app({dict(APP_CONFIG, CLASSIFY_INLINE=inline)!r})"
+    app = f"bench.app:create_bench_app({dict(APP_CONFIG, CLASSIFY_INLINE=inline)!r})"  # adds the bare endpoint
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
         cwd=ROOT, env=env)

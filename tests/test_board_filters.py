@@ -10,13 +10,13 @@ from tests.board_support import next_link, row_titles, stored
 from tests.conftest import Auth, make_user
 from triage.extensions import db
 from triage.models import Channel, Kind, Role, Status, utcnow
-from triage.services import board
+from triage.services import inbox
 from triage.services.accounts import create_project
-from triage.services.board import InboxFilter
+from triage.services.inbox import InboxFilter
 
 
 def titles(flt: InboxFilter, size: int = 50) -> list[str]:
-    return [item.title for item in board.inbox_page(flt, None, size).items]
+    return [item.title for item in inbox.inbox_page(flt, None, size).items]
 
 
 def test_default_order_is_priority_then_due_time_with_unprioritised_last(project):
@@ -49,7 +49,7 @@ def test_cursor_pages_cover_every_item_once_in_order(project, sort):
     expected = titles(InboxFilter(sort=sort), 100)
     seen, cursor = [], None
     while True:
-        page = board.inbox_page(InboxFilter(sort=sort), cursor, 4)
+        page = inbox.inbox_page(InboxFilter(sort=sort), cursor, 4)
         seen += [item.title for item in page.items]
         if not (cursor := page.next_cursor):
             break

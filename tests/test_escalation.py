@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from tests import builders
 from tests.conftest import run_in_threads
 from tests.servers import smtp_server  # noqa: F401  (fixture)
-from triage import ROOT
+from triage import ROOT, worker
 from triage.extensions import db
 from triage.models import Event, Notification, Status, Webhook, utcnow
-from triage.services import escalation, items
+from triage.services import items
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_each_tier_fires_as_its_share_of_the_target_passes(mail_app, setup):
     _, sink, _ = mail_app
     item = breached(setup, hours_ago=0)
     start = item.created_at
-    fired = [escalation.sweep(start + timedelta(minutes=m)).fired for m in (170, 181, 200, 241, 361)]
+    fired = [worker.sweep(start + timedelta(minutes=m)).fired for m in (170, 181, 200, 241, 361)]
     assert fired == [0, 1, 0, 1, 1]
     assert [m["to"] for m in sink.messages] == [["support-agent-0@example.com"], ["support-lead@example.com"],
                                                 ["support-manager@example.com"]]
@@ -56,7 +56,7 @@ def test_each_tier_fires_as_its_share_of_the_target_passes(mail_app, setup):
 def test_a_breached_item_sends_exactly_one_email_per_tier_over_three_sweeps(mail_app, setup):
     _, sink, _ = mail_app
     item = breached(setup)
-    summaries = [escalation.sweep() for _ in range(3)]
+    summaries = [worker.sweep() for _ in range(3)]
     assert [s.fired for s in summaries] == [3, 0, 0] and [s.delivery.sent for s in summaries] == [3, 0, 0]
     assert sorted(m["to"][0] for m in sink.messages) == [
         "support-agent-0@example.com", "support-lead@example.com", "support-manager@example.com"]
@@ -68,7 +68,7 @@ def test_paused_answered_or_resolved_items_do_not_escalate(mail_app, setup):
     waiting, resolved = breached(setup, status=Status.WAITING, sla_paused_at=utcnow()), breached(setup)
     items.change_status(resolved, Status.RESOLVED, None)
     db.session.commit()
-    assert escalation.sweep().fired == 0
+    assert worker.sweep().fired == 0
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
     assert waiting.escalation_level == 0
 
@@ -77,7 +77,7 @@ def test_an_unassigned_item_reminds_the_team_lead_instead(mail_app, setup):
     _, sink, _ = mail_app
     project, team, _ = setup
     builders.item(project, utcnow() - timedelta(minutes=190), team=team)
-    escalation.sweep()
+    worker.sweep()
     assert [m["to"] for m in sink.messages] == [["support-lead@example.com"]]
 
 
@@ -87,7 +87,7 @@ def test_a_webhook_tier_posts_to_its_webhook(mail_app, setup):
     policy.tiers[0].webhook = Webhook(name="ops", url="http://127.0.0.1:9/none")
     db.session.commit()
     breached(setup, priority="P2")
-    assert escalation.sweep().fired == 1
+    assert worker.sweep().fired == 1
     note = db.session.scalars(select(Notification)).one()
     assert note.recipient == "http://127.0.0.1:9/none" and note.dedupe_key.endswith(":wh")
 
@@ -100,7 +100,7 @@ def test_two_concurrent_sweeps_send_nothing_twice(mail_app, setup):
 
     def sweep(barrier):
         barrier.wait()
-        return escalation.sweep(now)
+        return worker.sweep(now)
     results = run_in_threads(app, sweep)
     assert sum(r.fired for r in results) == 12
     assert sum(r.delivery.sent for r in results) == 12 and len(sink.messages) == 12
@@ -132,7 +132,7 @@ def test_a_sweep_killed_in_the_middle_of_sending_sends_nothing_twice_after_resta
     assert states == [("pending", 1), ("pending", 1), ("sent", 1)]  # claimed, then the process died
     sink.hold_after = None
     for _ in range(2):  # the restarted worker, after the claims' lease has run out
-        escalation.sweep(utcnow() + timedelta(hours=1))
+        worker.sweep(utcnow() + timedelta(hours=1))
     assert sorted(m["to"][0] for m in sink.messages) == [
         "support-agent-0@example.com", "support-lead@example.com", "support-manager@example.com"]
 
@@ -149,8 +149,8 @@ def test_the_worker_runs_passes_until_sigterm(mail_app):
     app, _, port = mail_app
     result = app.test_cli_runner().invoke(args=["triage", "worker", "--once"])
     assert "worker stopped after 1 passes" in result.output
-    worker = flask_process("worker", "--interval", "0.2", port=port)
-    assert "checked 0 items" in worker.stdout.readline()
-    worker.send_signal(signal.SIGTERM)
-    out, err = worker.communicate(timeout=10)
-    assert worker.returncode == 0 and "worker stopped" in out, err
+    running = flask_process("worker", "--interval", "0.2", port=port)
+    assert "checked 0 items" in running.stdout.readline()
+    running.send_signal(signal.SIGTERM)
+    out, err = running.communicate(timeout=10)
+    assert running.returncode == 0 and "worker stopped" in out, err

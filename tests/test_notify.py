@@ -8,6 +8,7 @@ from tests.conftest import make_user
 from tests.servers import smtp_server, webhook_receiver  # noqa: F401  (fixtures)
 from triage.extensions import db
 from triage.models import DeliveryChannel, DeliveryStatus, Event, Feedback, Notification, Role, Webhook, utcnow
+from triage import worker
 from triage.services import items, notify
 
 
@@ -47,7 +48,7 @@ def test_public_reply_emails_the_submitter_with_the_status_link(mail_app):
     items.add_comment(item, agent, "Fixed in 2.1, thanks!", public=True)
     items.add_comment(item, agent, "internal: was a null pointer", public=False)
     db.session.commit()
-    assert notify.deliver_pending().sent == 1
+    assert worker.deliver_pending().sent == 1
     [mail] = sink.to("ann@example.com")
     assert mail["subject"] == "Re: Export crashes"
     assert "Fixed in 2.1" in mail["body"] and f"https://triage.example/status/{item.status_token}" in mail["body"]
@@ -81,13 +82,13 @@ def test_a_webhook_that_fails_twice_gets_the_signed_message_on_the_third_try(mai
     receiver.secret, receiver.fail_next = "s3cret", 2
     note = hook_note(url)
     now = utcnow()
-    assert notify.deliver_pending(now).failed == 1
-    assert notify.deliver_pending(now).failed == 0  # not due again before its backoff
-    assert notify.deliver_pending(now + timedelta(seconds=31)).failed == 1
+    assert worker.deliver_pending(now).failed == 1
+    assert worker.deliver_pending(now).failed == 0  # not due again before its backoff
+    assert worker.deliver_pending(now + timedelta(seconds=31)).failed == 1
     db.session.refresh(note)
     assert (note.attempts, note.status, note.last_error) == (2, DeliveryStatus.PENDING, "RuntimeError: HTTP 503: busy")
     assert note.next_attempt_at >= now + timedelta(seconds=31 + 60)  # the wait doubled
-    assert notify.deliver_pending(now + timedelta(minutes=10)).sent == 1
+    assert worker.deliver_pending(now + timedelta(minutes=10)).sent == 1
     db.session.refresh(note)
     assert (note.attempts, note.status, note.last_error) == (3, DeliveryStatus.SENT, None)
     assert receiver.attempts == 3 and receiver.bad_signatures == 0
@@ -101,7 +102,7 @@ def test_a_notification_is_dead_after_the_last_attempt_and_keeps_its_error(mail_
     note = hook_note(url)
     now = utcnow()
     for hours in range(4):
-        notify.deliver_pending(now + timedelta(hours=hours))
+        worker.deliver_pending(now + timedelta(hours=hours))
     db.session.refresh(note)
     assert (note.status, note.attempts, receiver.attempts) == (DeliveryStatus.DEAD, 3, 3)
     assert "503" in note.last_error
@@ -109,14 +110,14 @@ def test_a_notification_is_dead_after_the_last_attempt_and_keeps_its_error(mail_
     db.session.commit()
     receiver.fail_next = 0
     receiver.secret = "s3cret"
-    assert notify.deliver_pending(now + timedelta(hours=5)).sent == 1
+    assert worker.deliver_pending(now + timedelta(hours=5)).sent == 1
 
 
 def test_a_wrong_secret_fails_the_receivers_signature_check(mail_app, webhook_receiver):  # noqa: F811
     receiver, url = webhook_receiver
     receiver.secret = "another"
     hook_note(url)
-    assert notify.deliver_pending().failed == 1
+    assert worker.deliver_pending().failed == 1
     assert receiver.bad_signatures == 1 and receiver.received == []
 
 
@@ -128,7 +129,7 @@ def test_an_unreachable_smtp_server_is_retried_later(make_app):
         note = notify.enqueue(dedupe_key="k", channel=DeliveryChannel.EMAIL, recipient="a@example.com",
                               subject="s", text="t")
         db.session.commit()
-        assert notify.deliver_pending().failed == 1
+        assert worker.deliver_pending().failed == 1
         db.session.refresh(note)
         assert note.status == DeliveryStatus.PENDING and "Connection refused" in note.last_error
 
@@ -138,10 +139,10 @@ def test_a_claimed_notification_is_not_sent_again_until_its_lease_ends(mail_app)
     notify.enqueue(dedupe_key="k", channel=DeliveryChannel.EMAIL, recipient="a@example.com", subject="s", text="t")
     db.session.commit()
     now = utcnow()
-    assert len(notify.claim(now, 10)) == 1  # the worker dies here, before sending
-    assert notify.deliver_pending(now).sent == 0
-    assert notify.deliver_pending(now + timedelta(minutes=5)).sent == 1
-    assert notify.deliver_pending(now + timedelta(hours=5)).sent == 0
+    assert len(worker.claim(now, 10)) == 1  # the worker dies here, before sending
+    assert worker.deliver_pending(now).sent == 0
+    assert worker.deliver_pending(now + timedelta(minutes=5)).sent == 1
+    assert worker.deliver_pending(now + timedelta(hours=5)).sent == 0
     assert len(sink.messages) == 1
 
 

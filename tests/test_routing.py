@@ -6,7 +6,7 @@ from tests import builders
 from tests.conftest import make_user, run_in_threads
 from triage.extensions import db
 from triage.models import Channel, Event, Feedback, Kind, Role, Status, Strategy
-from triage.services import DomainError, routing
+from triage.services import DomainError, items, routing
 from triage.services.accounts import create_project
 
 
@@ -169,7 +169,7 @@ def test_a_hand_assignment_is_kept_when_the_item_is_routed_again(app, teams):
     rule("All to billing", billing, Strategy.ROUND_ROBIN)
     item = new_item(create_project("shop", "Shop"))
     routing.route(item)
-    routing.assign(item, mobile, mobile.memberships[0].user, make_user(Role.AGENT))
+    items.assign(item, mobile, mobile.memberships[0].user, make_user(Role.AGENT))
     assert routing.route(item) is None and item.team == mobile
 
 
@@ -177,7 +177,7 @@ def test_assigning_outside_the_team_is_refused(app, teams):
     billing, mobile = teams
     item = new_item(create_project("shop", "Shop"))
     with pytest.raises(DomainError, match="not a member"):
-        routing.assign(item, billing, mobile.memberships[0].user, None)
+        items.assign(item, billing, mobile.memberships[0].user, None)
 
 
 def test_intake_routes_after_classification_and_sets_due_times(app, teams, monkeypatch):
@@ -194,3 +194,19 @@ def test_intake_routes_after_classification_and_sets_due_times(app, teams, monke
     assert (item.resolution_due - item.created_at).total_seconds() == 120 * 60
     kinds = db.session.scalars(select(Event.kind).where(Event.feedback_id == item.id).order_by(Event.id)).all()
     assert kinds == ["created", "routed"]
+
+
+def test_a_correction_routes_the_item_again_and_recomputes_its_due_times(app, teams):
+    billing, mobile = teams
+    builders.policy("P1", first=30, resolution=120)
+    builders.policy("P5", first=600, resolution=6000)
+    rule("P1 to billing", billing, priority="P1")
+    rule("The rest to mobile", mobile)
+    item = new_item(create_project("shop", "Shop"), category="bug", impact="low", urgency="low", priority="P5")
+    routing.route(item)
+    assert item.team == mobile
+    assert items.reclassify(item, make_user(Role.AGENT), category="bug", impact="high", urgency="high")
+    db.session.commit()
+    assert (item.priority, item.team) == ("P1", billing)
+    assert (item.resolution_due - item.created_at).total_seconds() == 120 * 60
+    assert [e.kind for e in item.events][-2:] == ["reclassified", "routed"]

@@ -10,8 +10,8 @@ from tests.board_support import row_titles, stored
 from tests.conftest import Auth, csrf_from
 from triage.extensions import db
 from triage.models import SavedView
-from triage.services import DomainError, board, saved_views
-from triage.services.board import InboxFilter
+from triage.services import DomainError, inbox, saved_views
+from triage.services.inbox import InboxFilter
 
 
 @pytest.fixture
@@ -102,10 +102,10 @@ def test_counts_are_capped_and_shown_as_a_plus(client, team, project):
     for n in range(7):
         stored(project, f"item {n}", priority="P1" if n < 2 else "P4")
     db.session.commit()
-    assert board.capped_count(InboxFilter(), cap=5) == 6
-    assert board.capped_count(InboxFilter(priority="P1"), cap=5) == 2
-    assert board.format_count(6, cap=5) == "5+" and board.format_count(10_001) == "10,000+"
-    assert board.format_count(1234) == "1,234"
+    assert inbox.capped_count(InboxFilter(), cap=5) == 6
+    assert inbox.capped_count(InboxFilter(priority="P1"), cap=5) == 2
+    assert inbox.format_count(6, cap=5) == "5+" and inbox.format_count(10_001) == "10,000+"
+    assert inbox.format_count(1234) == "1,234"
     saved_views.save_view(member(team), "Top", {"priority": "P1"})
     db.session.commit()
     Auth(client).login(member(team))

@@ -12,7 +12,8 @@ from tests.conftest import Auth, csrf_from, make_user
 from tests.servers import webhook_receiver  # noqa: F401  (fixture)
 from triage.extensions import db
 from triage.models import DeliveryChannel, DeliveryStatus, EscalationTarget, Kind, Notification, Role, Status, Webhook
-from triage.services import DomainError, escalation, items, notify, outbound, policies
+from triage import worker
+from triage.services import DomainError, items, notify, outbound, policies
 from triage.services.intake import Submission, submit_feedback
 
 INTERNAL_URLS = ["http://127.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/",
@@ -84,7 +85,7 @@ def test_a_status_change_in_the_ui_posts_once_signed_to_the_subscribed_webhook(
     assert client.post(f"{page}/comments", data={"body": "looking", "csrf_token": token}).status_code == 302
     [note] = db.session.scalars(select(Notification)).all()  # the note (kind "commented") is not subscribed
     assert note.webhook_id == hook.id and note.dedupe_key.startswith("event:") and note.feedback_id == item.id
-    assert notify.deliver_pending().sent == 1 and notify.deliver_pending().sent == 0
+    assert worker.deliver_pending().sent == 1 and worker.deliver_pending().sent == 0
     [got] = receiver.received
     assert receiver.bad_signatures == 0 and got["headers"]["X-Triage-Delivery"] == note.dedupe_key
     body = got["body"]
@@ -148,7 +149,7 @@ def test_a_tier_webhook_hears_an_escalation_once_and_a_subscriber_hears_it_too(p
     policy.tiers[0].channel, policy.tiers[0].webhook = DeliveryChannel.WEBHOOK, tier_hook
     db.session.commit()
     builders.item(project, builders.utcnow() - timedelta(hours=10), priority="P2")
-    assert escalation.sweep(deliver=False).fired == 1
+    assert worker.sweep(deliver=False).fired == 1
     keys = sorted((n.webhook_id, n.dedupe_key.split(":")[0]) for n in db.session.scalars(select(Notification)))
     assert keys == [(tier_hook.id, "esc"), (other.id, "event")]
 
@@ -208,7 +209,7 @@ def test_a_delivery_to_an_internal_address_fails_without_connecting(guarded, web
     receiver, url = webhook_receiver
     hook = subscribed(url, "status_changed")  # stored directly, past the form's check
     note = queued(hook)
-    assert notify.deliver_pending().failed == 1
+    assert worker.deliver_pending().failed == 1
     db.session.refresh(note)
     assert receiver.attempts == 0 and note.status == DeliveryStatus.PENDING
     assert note.last_error.startswith("BlockedURL: 127.0.0.1 is the internal address 127.0.0.1")
@@ -219,7 +220,7 @@ def test_a_name_that_turns_internal_after_saving_is_refused_at_delivery(guarded,
     hook = policies.save_webhook(None, name="x", url="http://hooks.example.com/h", preset="generic", active=True)
     fake_dns["hooks.example.com"] = "169.254.169.254"  # DNS rebinding to the cloud metadata service
     note = queued(hook)
-    assert notify.deliver_pending().failed == 1
+    assert worker.deliver_pending().failed == 1
     db.session.refresh(note)
     assert "internal address 169.254.169.254" in note.last_error
 
@@ -231,7 +232,7 @@ def test_the_delivery_connects_to_the_address_it_checked(app, fake_dns, webhook_
     hook = subscribed(f"http://receiver.example.com:{port}/hook", "created")
     receiver.secret = hook.secret
     queued(hook)
-    assert notify.deliver_pending().sent == 1
+    assert worker.deliver_pending().sent == 1
     assert fake_dns.lookups.count("receiver.example.com") == 1  # the check's; the connection used its answer
     assert receiver.received[0]["headers"]["Host"] == f"receiver.example.com:{port}"
 

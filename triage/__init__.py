@@ -62,10 +62,6 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (root_bp, auth_bp, intake_bp, board_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
-    if app.config.get("BENCH_ENDPOINTS"):  # bench/intake.py's baseline, never in production
-        from triage.api.bench import bp as bench_bp
-
-        app.register_blueprint(bench_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

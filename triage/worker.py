@@ -1,5 +1,8 @@
-"""The background loop behind `flask triage worker`: classification of pending items every second
-or so, sweep passes (escalation and delivery) at a longer interval, until told to stop."""
+"""The background jobs and the loop behind `flask triage worker`: classification of pending items
+every second or so, sweep passes (escalation and delivery) at a longer interval, until told to stop.
+
+The jobs are where background work commits: each commits its own units of work (a batch, an
+item's escalation, a claim, a send), calling service verbs that only flush."""
 from __future__ import annotations
 
 import logging
@@ -7,11 +10,37 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
-from triage.services import escalation, pipeline
+from triage.models import DeliveryStatus, Feedback, utcnow
+from triage.services import escalation, locks, notify, pipeline
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliverySummary:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+@dataclass
+class SweepSummary:
+    checked: int = 0
+    fired: int = 0
+    skipped: int = 0  # handled meanwhile by a concurrent pass
+    delivery: DeliverySummary = field(default_factory=DeliverySummary)
+
+    def __str__(self) -> str:
+        d = self.delivery
+        return (f"checked {self.checked} items, fired {self.fired} escalation tiers, "
+                f"skipped {self.skipped}; delivered {d.sent}, failed {d.failed}, dead {d.dead}")
 
 
 def classify_pass() -> int:
@@ -21,11 +50,67 @@ def classify_pass() -> int:
     return done
 
 
+def claim(now: datetime, limit: int) -> list[int]:
+    """Claim due notifications for this worker in a committed step of its own (see notify.claim_due)."""
+    db.session.commit()
+    claimed = notify.claim_due(now, limit)
+    db.session.commit()
+    return claimed
+
+
+def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliverySummary:
+    """Send due notifications, committing after the claim and after each send."""
+    now = now or utcnow()
+    summary = DeliverySummary()
+    for note_id in claim(now, limit):
+        status = notify.deliver(note_id)
+        db.session.commit()
+        if status == DeliveryStatus.SENT:
+            summary.sent += 1
+        elif status == DeliveryStatus.DEAD:
+            summary.dead += 1
+        else:
+            summary.failed += 1
+    return summary
+
+
+def sweep_item(item_id: int, now: datetime) -> int:
+    """Fire the item's due tiers under a lock and commit; 0 when another pass holds the item."""
+    item = db.session.get(Feedback, item_id)
+    if item is None or not escalation.pending_tiers(item, now):
+        return 0  # the common case: nothing to do, no write lock taken
+    db.session.commit()  # end the read; the locked read below sees the latest state
+    locks.begin_write()
+    item = db.session.scalar(locks.skip_locked(select(Feedback).where(Feedback.id == item_id), Feedback))
+    due_tiers = escalation.pending_tiers(item, now) if item else []
+    fired = sum(escalation.escalate(item, tier, due) for tier, due in due_tiers)
+    db.session.commit()
+    return fired
+
+
+def sweep(now: datetime | None = None, deliver: bool = True) -> SweepSummary:
+    """One pass, committing per item: fire every tier whose threshold has passed, then deliver
+    the pending notifications. Safe to run in several processes at once."""
+    now = now or utcnow()
+    summary = SweepSummary()
+    db.session.commit()
+    for item_id in escalation.candidate_ids(now):
+        summary.checked += 1
+        try:
+            summary.fired += sweep_item(item_id, now)
+        except IntegrityError:  # a concurrent pass wrote the same dedupe key first
+            db.session.rollback()
+            summary.skipped += 1
+    if deliver:
+        summary.delivery = deliver_pending(max(now, utcnow()))  # rows written just now are due
+    return summary
+
+
 def one_pass(echo: Callable[[str], None]) -> bool:
     """Classify what is pending, then sweep, and report it; a failed pass is logged and rolled back, never fatal."""
     try:
         classified = classify_pass()
-        summary = escalation.sweep()
+        summary = sweep()
     except Exception:  # a broken pass must not end the worker; the next one retries
         db.session.rollback()
         log.exception("sweep pass failed")

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 
 from triage.admin import bp
 from triage.extensions import db
-from triage.services import antispam, attachments, items
+from triage.services import antispam, items
 
 
 @bp.route("/quarantine")
@@ -19,7 +19,7 @@ def quarantine():
 def release(item_id: int):
     item = items.get_item(item_id)
     if FlaskForm().validate_on_submit():
-        antispam.release(item, current_user)
+        items.release(item, current_user)
         db.session.commit()
         flash(f"#{item.id} released to the board.", "success")
     return redirect(url_for("admin.quarantine"))
@@ -28,9 +28,7 @@ def release(item_id: int):
 @bp.route("/quarantine/<int:item_id>/delete", methods=["POST"])
 def discard(item_id: int):
     item = items.get_item(item_id)
-    if FlaskForm().validate_on_submit() and item.quarantined:
-        attachments.remove_files(item, attachments.upload_folder())
-        antispam.discard(item)
+    if FlaskForm().validate_on_submit() and items.discard(item):
         db.session.commit()
         flash(f"#{item_id} deleted.", "success")
     return redirect(url_for("admin.quarantine"))

@@ -9,7 +9,8 @@ from triage.admin.survey_forms import KIND_LABELS, SelectChoice, SurveyForm, Tar
 from triage.admin.workflow_forms import ActionForm
 from triage.extensions import db
 from triage.models import Project, SurveyKind
-from triage.services import DomainError, surveys
+from triage.services import surveys
+from triage.web import back_to, commit_form
 
 
 def survey_form(formdata=None) -> SurveyForm:
@@ -31,19 +32,12 @@ def surveys_index():
 @bp.route("/surveys", methods=["POST"])
 def create_survey():
     form = survey_form(request.form)
-    if not form.validate_on_submit():
-        return render_list(form, 422)
-    try:
-        survey = surveys.create_survey(db.session.get(Project, int(form.project.data)),
-                                       SurveyKind(form.kind.data), form.question.data or "",
-                                       form.sample_percent.data, form.frequency_days.data)
-    except DomainError as error:
-        db.session.rollback()
-        form.question.errors = [*form.question.errors, str(error)]
-        return render_list(form, 422)
-    db.session.commit()
-    flash("Survey created: share its link.", "success")
-    return redirect(url_for("admin.survey", survey_id=survey.id))
+    return commit_form(
+        form, form.question, lambda: surveys.create_survey(
+            db.session.get(Project, int(form.project.data)), SurveyKind(form.kind.data), form.question.data or "",
+            form.sample_percent.data, form.frequency_days.data),
+        lambda survey: back_to("Survey created: share its link.", "admin.survey", survey_id=survey.id),
+        lambda: render_list(form, 422))
 
 
 def period_arg() -> str:

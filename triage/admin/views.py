@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template
 from sqlalchemy import select
 
 from triage.admin import bp
@@ -8,6 +8,7 @@ from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
 from triage.extensions import db
 from triage.models import Project, Role, Team, User
 from triage.services import DomainError, NotFound, accounts, widget
+from triage.web import back_to, commit_form
 
 
 def all_teams() -> list[Team]:
@@ -39,19 +40,15 @@ def index():
     return render_index(TeamForm())
 
 
-def save_project(form: ProjectForm, project: Project | None) -> Project | None:
-    """Create or update from a validated form; a refused change becomes a form error."""
+def save_project(form: ProjectForm, project: Project | None) -> Project:
+    """Create or update from a validated form (DomainError when refused)."""
     team = chosen_team(form.default_team.data)
-    try:
-        if project is None:
-            project = accounts.create_project(form.slug.data, form.name.data, team)
-        else:
-            accounts.update_project(project, slug=form.slug.data, name=form.name.data, default_team=team)
-        widget.set_allowed_origins(project, form.allowed_origins.data or "")
-        return project
-    except DomainError as error:
-        form.slug.errors.append(str(error))
-        return None
+    if project is None:
+        project = accounts.create_project(form.slug.data, form.name.data, team)
+    else:
+        accounts.update_project(project, slug=form.slug.data, name=form.name.data, default_team=team)
+    widget.set_allowed_origins(project, form.allowed_origins.data or "")
+    return project
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -62,29 +59,25 @@ def project(project_id: int | None = None):
     form.default_team.choices = team_choices(all_teams())
     if existing and not form.is_submitted():
         form.default_team.data = str(existing.default_team_id or "")
-    if form.validate_on_submit() and (saved := save_project(form, existing)):
-        db.session.commit()
-        flash(f"Project {saved.name} saved.", "success")
-        return redirect(url_for("admin.index"))
-    return render_template("admin/project.html", form=form, project=existing), 422 if form.errors else 200
+    return commit_form(form, form.slug, lambda: save_project(form, existing),
+                       lambda saved: back_to(f"Project {saved.name} saved.", "admin.index"),
+                       lambda: (render_template("admin/project.html", form=form, project=existing),
+                                422 if form.errors else 200))
 
 
-def save_user(form: UserForm, user: User | None) -> User | None:
+def save_user(form: UserForm, user: User | None) -> User:
+    """Create or update from a validated form (DomainError when refused)."""
     team, role = chosen_team(form.team.data), Role(form.role.data)
-    try:
-        if user is None:
-            if not form.password.data:
-                raise DomainError("A new user needs a password.")
-            user = accounts.create_user(form.email.data, form.password.data, role, form.name.data or "", team)
-            user.active = form.active.data
-            return user
-        accounts.update_user(user, name=form.name.data or "", role=role, active=form.active.data, team=team)
-        if form.password.data:
-            accounts.set_password(user, form.password.data)
+    if user is None:
+        if not form.password.data:
+            raise DomainError("A new user needs a password.")
+        user = accounts.create_user(form.email.data, form.password.data, role, form.name.data or "", team)
+        user.active = form.active.data
         return user
-    except DomainError as error:
-        form.email.errors.append(str(error))
-        return None
+    accounts.update_user(user, name=form.name.data or "", role=role, active=form.active.data, team=team)
+    if form.password.data:
+        accounts.set_password(user, form.password.data)
+    return user
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -99,22 +92,15 @@ def user(user_id: int | None = None):
     if existing:
         form.email.render_kw = {"readonly": True}
         form.email.data = existing.email
-    if form.validate_on_submit() and (saved := save_user(form, existing)):
-        db.session.commit()
-        flash(f"User {saved.email} saved.", "success")
-        return redirect(url_for("admin.index"))
-    return render_template("admin/user.html", form=form, user=existing), 422 if form.errors else 200
+    return commit_form(form, form.email, lambda: save_user(form, existing),
+                       lambda saved: back_to(f"User {saved.email} saved.", "admin.index"),
+                       lambda: (render_template("admin/user.html", form=form, user=existing),
+                                422 if form.errors else 200))
 
 
 @bp.route("/teams", methods=["POST"])
 def create_team():
     form = TeamForm()
-    if form.validate_on_submit():
-        try:
-            accounts.create_team(form.name.data)
-            db.session.commit()
-            flash(f"Team {form.name.data} created.", "success")
-            return redirect(url_for("admin.index"))
-        except DomainError as error:
-            form.name.errors.append(str(error))
-    return render_index(form, 422)
+    return commit_form(form, form.name, lambda: accounts.create_team(form.name.data),
+                       lambda _: back_to(f"Team {form.name.data} created.", "admin.index"),
+                       lambda: render_index(form, 422))

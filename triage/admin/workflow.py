@@ -1,7 +1,7 @@
 """Admin pages of the workflow: routing rules, SLA policies and tiers, webhooks, the outbox."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from sqlalchemy import select
 
 from triage.admin import bp
@@ -34,7 +34,8 @@ from triage.models import (
     User,
     Webhook,
 )
-from triage.services import DomainError, notify, policies, routing
+from triage.services import notify, policies, routing
+from triage.web import back_to, commit_form
 
 OUTBOX_PAGE = 200
 
@@ -46,24 +47,9 @@ def form_page(form, title: str, back: str):
 
 
 def saved(message: str, endpoint: str, **values):
+    """Commit the handler's change once and go back to the list."""
     db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(endpoint, **values))
-
-
-def refused(form, field: str, error: DomainError) -> None:
-    db.session.rollback()
-    getattr(form, field).errors.append(str(error))
-
-
-def accepted(form, field: str, action) -> bool:
-    """Run the service call of a validated form; a refusal becomes an error on `field`."""
-    try:
-        action()
-    except DomainError as error:
-        refused(form, field, error)
-        return False
-    return True
+    return back_to(message, endpoint, **values)
 
 
 def webhook_choices() -> list[tuple[str, str]]:
@@ -100,12 +86,13 @@ def routing_rule(rule_id: int | None = None):
     fill_rule_choices(form)
     if rule and not form.is_submitted():
         load_rule(form, rule)
-    if form.validate_on_submit() and accepted(form, "name", lambda: routing.save_rule(
+    return commit_form(
+        form, form.name, lambda: routing.save_rule(
             rule, name=form.name.data, conditions=form.conditions(), team_id=int(form.team.data),
             assignee_id=int(form.assignee.data) if form.assignee.data else None,
-            strategy=Strategy(form.strategy.data), active=form.active.data)):
-        return saved(f"Rule {form.name.data} saved.", "admin.routing_rules")
-    return form_page(form, f"Routing rule {rule.name}" if rule else "New routing rule", "admin.routing_rules")
+            strategy=Strategy(form.strategy.data), active=form.active.data),
+        lambda _: back_to(f"Rule {form.name.data} saved.", "admin.routing_rules"),
+        lambda: form_page(form, f"Routing rule {rule.name}" if rule else "New routing rule", "admin.routing_rules"))
 
 
 @bp.route("/routing/<int:rule_id>/move", methods=["POST"])
@@ -137,12 +124,13 @@ def sla_policies():
 def sla_policy(policy_id: int | None = None):
     policy = get_or_404(SlaPolicy, policy_id) if policy_id else None
     form = PolicyForm(obj=policy)
-    if form.validate_on_submit() and accepted(form, "priority", lambda: policies.save_policy(
+    return commit_form(
+        form, form.priority, lambda: policies.save_policy(
             policy, priority=form.priority.data, business_hours=form.business_hours.data,
             first_response_minutes=form.first_response_minutes.data,
-            resolution_minutes=form.resolution_minutes.data)):
-        return saved(f"Policy for {form.priority.data} saved.", "admin.sla_policies")
-    return form_page(form, f"SLA policy {policy.priority}" if policy else "New SLA policy", "admin.sla_policies")
+            resolution_minutes=form.resolution_minutes.data),
+        lambda _: back_to(f"Policy for {form.priority.data} saved.", "admin.sla_policies"),
+        lambda: form_page(form, f"SLA policy {policy.priority}" if policy else "New SLA policy", "admin.sla_policies"))
 
 
 @bp.route("/sla/<int:policy_id>/tiers", methods=["POST"])
@@ -150,12 +138,13 @@ def add_tier(policy_id: int):
     policy = get_or_404(SlaPolicy, policy_id)
     form = TierForm()
     form.webhook.choices = webhook_choices()
-    if form.validate_on_submit() and accepted(form, "channel", lambda: policies.add_tier(
+    return commit_form(
+        form, form.channel, lambda: policies.add_tier(
             policy, deadline=Deadline(form.deadline.data), target=EscalationTarget(form.target.data),
             threshold_percent=form.threshold_percent.data, channel=DeliveryChannel(form.channel.data),
-            webhook_id=int(form.webhook.data) if form.webhook.data else None)):
-        return saved(f"Tier added to {policy.priority}.", "admin.sla_policies")
-    return sla_page({policy_id: form}, 422)
+            webhook_id=int(form.webhook.data) if form.webhook.data else None),
+        lambda _: back_to(f"Tier added to {policy.priority}.", "admin.sla_policies"),
+        lambda: sla_page({policy_id: form}, 422))
 
 
 @bp.route("/sla/tiers/<int:tier_id>/delete", methods=["POST"])
@@ -178,20 +167,22 @@ def team_settings(team_id: int):
     team = get_or_404(Team, team_id)
     form = CalendarForm(data={**team.calendar, "days": ",".join(map(str, team.calendar.get("days", []))),
                               "holidays": "\n".join(team.calendar.get("holidays", []))})
-    if form.validate_on_submit() and accepted(form, "timezone", lambda: policies.set_calendar(
+    return commit_form(
+        form, form.timezone, lambda: policies.set_calendar(
             team, timezone=form.timezone.data or "", days=form.days.data or "", start=form.start.data or "",
-            end=form.end.data or "", holidays=form.holidays.data or "")):
-        return saved(f"Business hours of {team.name} saved.", "admin.sla_policies")
-    return team_page(team, form, status=422 if form.errors else 200)
+            end=form.end.data or "", holidays=form.holidays.data or ""),
+        lambda _: back_to(f"Business hours of {team.name} saved.", "admin.sla_policies"),
+        lambda: team_page(team, form, status=422 if form.errors else 200))
 
 
 @bp.route("/teams/<int:team_id>/roles", methods=["POST"])
 def team_role(team_id: int):
     team, form = get_or_404(Team, team_id), MemberRoleForm()
-    if form.validate_on_submit() and accepted(form, "role", lambda: policies.set_member_role(
-            team, form.user_id.data, TeamRole(form.role.data))):
-        return saved("Role saved.", "admin.team_settings", team_id=team.id)
-    return team_page(team, CalendarForm(formdata=None), form, 422)
+    return commit_form(
+        form, form.role, lambda: policies.set_member_role(
+            team, form.user_id.data, TeamRole(form.role.data)),
+        lambda _: back_to("Role saved.", "admin.team_settings", team_id=team.id),
+        lambda: team_page(team, CalendarForm(formdata=None), form, 422))
 
 
 @bp.route("/webhooks")
@@ -205,11 +196,12 @@ def webhooks():
 def webhook(webhook_id: int | None = None):
     existing = get_or_404(Webhook, webhook_id) if webhook_id else None
     form = WebhookForm(obj=existing)
-    if form.validate_on_submit() and accepted(form, "url", lambda: policies.save_webhook(
+    return commit_form(
+        form, form.url, lambda: policies.save_webhook(
             existing, name=form.name.data, url=form.url.data, preset=form.preset.data, active=form.active.data,
-            events=form.events.data)):
-        return saved(f"Webhook {form.name.data} saved.", "admin.webhooks")
-    return form_page(form, f"Webhook {existing.name}" if existing else "New webhook", "admin.webhooks")
+            events=form.events.data),
+        lambda _: back_to(f"Webhook {form.name.data} saved.", "admin.webhooks"),
+        lambda: form_page(form, f"Webhook {existing.name}" if existing else "New webhook", "admin.webhooks"))
 
 
 @bp.route("/outbox")

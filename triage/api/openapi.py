@@ -8,8 +8,9 @@ from __future__ import annotations
 from flask import jsonify
 
 from triage.api import bp
-from triage.models import Status
-from triage.services import board, classify, staff_api, themes
+from triage.api.schemas import staff as staff_schema
+from triage.models import Channel, Status
+from triage.services import classify, inbox, themes
 
 STATUSES = [s.value for s in Status]
 LEVELS = list(classify.LEVELS)
@@ -97,11 +98,11 @@ SCHEMAS = {
         "id": ID,
         "project": {"type": "object", "required": ["id", "slug"], "additionalProperties": False,
                     "properties": {"id": ID, "slug": STRING}},
-        "channel": {"enum": ["form", "widget", "survey", "api", "import"]},
+        "channel": {"enum": [c.value for c in Channel]},
         "kind": {"enum": ["bug", "idea", "feedback"]}, "title": STRING, "body": STRING,
         "status": {"enum": STATUSES}, "category": nullable({"enum": list(classify.CATEGORIES)}),
         "impact": nullable({"enum": LEVELS}), "urgency": nullable({"enum": LEVELS}),
-        "priority": nullable({"enum": list(board.PRIORITIES)}), "confidence": nullable({"type": "number"}),
+        "priority": nullable({"enum": list(inbox.PRIORITIES)}), "confidence": nullable({"type": "number"}),
         "tags": {"type": "array", "items": STRING}, "team": nullable(REF), "assignee": nullable(REF),
         "theme": nullable(REF), "submitter_email": nullable(STRING), "first_response_due": nullable(STAMP),
         "resolution_due": nullable(STAMP), "created_at": STAMP, "updated_at": STAMP}},
@@ -118,8 +119,8 @@ SCHEMAS = {
     "ItemPatch": {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
         "status": {"enum": STATUSES}, "team_id": nullable(ID), "assignee_id": nullable(ID),
         "category": {"enum": list(classify.CATEGORIES)}, "impact": {"enum": LEVELS}, "urgency": {"enum": LEVELS},
-        "tags": {"type": "array", "maxItems": staff_api.MAX_TAGS,
-                 "items": {**STRING, "minLength": 1, "maxLength": staff_api.MAX_TAG}},
+        "tags": {"type": "array", "maxItems": staff_schema.MAX_TAGS,
+                 "items": {**STRING, "minLength": 1, "maxLength": staff_schema.MAX_TAG}},
         "theme": nullable({**STRING, "maxLength": themes.MAX_NAME,
                            "description": "A theme of the item's project by name (made if new); null for none"}),
         "comment": {"type": "object", "required": ["body"], "additionalProperties": False,
@@ -176,12 +177,12 @@ PATHS = {
         "security": STAFF, "parameters": [
             query("project", ID, "Project id"), query("team", ID, "Team id"), query("assignee", ID, "User id"),
             query("theme", ID, "Theme id"), query("status", {"enum": ["any", "open", *STATUSES], "default": "any"}, "A status, open or any"),
-            query("category", {"enum": list(board.CATEGORIES)}, "Category"),
-            query("priority", {"enum": list(board.PRIORITIES)}, "Priority"),
-            query("q", {**STRING, "maxLength": board.MAX_QUERY}, "Words in the title or body"),
+            query("category", {"enum": list(inbox.CATEGORIES)}, "Category"),
+            query("priority", {"enum": list(inbox.PRIORITIES)}, "Priority"),
+            query("q", {**STRING, "maxLength": inbox.MAX_QUERY}, "Words in the title or body"),
             query("cursor", STRING, "next_cursor of the previous page"),
-            query("limit", {"type": "integer", "minimum": 1, "maximum": staff_api.MAX_LIMIT,
-                            "default": staff_api.DEFAULT_LIMIT}, "Page size")],
+            query("limit", {"type": "integer", "minimum": 1, "maximum": staff_schema.MAX_LIMIT,
+                            "default": staff_schema.DEFAULT_LIMIT}, "Page size")],
         "responses": {"200": ok("One page", "ItemPage"), **errors(401, 422, 429)}}},
     "/items/{item_id}": {
         "get": {"operationId": "getItem", "tags": ["staff"], "summary": "One item with its timeline and comments",

@@ -13,9 +13,10 @@ from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from triage.api import bp
+from triage.api.schemas import staff as schema
 from triage.extensions import csrf, db, failed_attempts_limit, limiter
 from triage.models import Comment, Event, Feedback, Role, hash_api_token
-from triage.services import DomainError, board, items, staff_api, tokens
+from triage.services import DomainError, inbox, items, staff_api, tokens
 
 
 class Unauthorized(DomainError):
@@ -112,8 +113,8 @@ def answer(body: dict):
 @staff_limit
 @token_required()
 def list_items():
-    flt, cursor, limit = staff_api.parse_list_args(request.args)
-    page = board.inbox_page(flt, cursor, limit)
+    flt, cursor, limit = schema.parse_list_args(request.args)
+    page = inbox.inbox_page(flt, cursor, limit)
     return answer({"items": [item_json(i) for i in page.items], "next_cursor": page.next_cursor})
 
 
@@ -134,6 +135,6 @@ def update_item(item_id: int):
         raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
     request.max_content_length = current_app.config["API_MAX_BODY"]
     item = items.get_item(item_id)
-    changes = staff_api.parse_patch(request.get_json())
+    changes = schema.parse_patch(request.get_json())
     staff_api.apply_patch(item, g.api_user, changes)
     return answer(detail_json(item))

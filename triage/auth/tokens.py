@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from triage.auth import bp
 from triage.auth.forms import TokenForm
 from triage.extensions import db
-from triage.services import DomainError, tokens
+from triage.services import tokens
+from triage.web import commit_form
 
 
 def render_tokens(form: TokenForm, status: int = 200, new_value: str | None = None):
@@ -26,18 +27,13 @@ def api_tokens():
 @login_required
 def create_api_token():
     form = TokenForm()
-    if not form.validate_on_submit():
-        return render_tokens(form, 422)
-    try:
-        _, value = tokens.create_token(current_user, form.name.data)
-    except DomainError as error:
-        db.session.rollback()
-        form.name.errors.append(str(error))
-        return render_tokens(form, 422)
-    db.session.commit()
-    # Rendered, not redirected: the value must never pass through the (readable) session cookie.
-    page, _ = render_tokens(TokenForm(formdata=None), new_value=value)
-    return page, 201, {"Cache-Control": "no-store"}
+
+    def created(made):
+        # Rendered, not redirected: the value must never pass through the (readable) session cookie.
+        page, _ = render_tokens(TokenForm(formdata=None), new_value=made[1])
+        return page, 201, {"Cache-Control": "no-store"}
+    return commit_form(form, form.name, lambda: tokens.create_token(current_user, form.name.data), created,
+                       lambda: render_tokens(form, 422))
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])

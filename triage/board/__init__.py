@@ -1,4 +1,4 @@
-"""Staff workplace: the inbox and the item page."""
+"""Staff workplace: the inbox, the item page, the kanban, saved views and bulk actions."""
 from flask import Blueprint
 
 from triage.auth import require_roles
@@ -7,4 +7,4 @@ from triage.models import Role
 bp = Blueprint("board", __name__, url_prefix="/board")
 require_roles(bp, [Role.AGENT, Role.PM])
 
-from triage.board import views  # noqa: E402,F401
+from triage.board import bulk, kanban, saved_views, views  # noqa: E402,F401

@@ -7,19 +7,33 @@ from flask_login import current_user
 
 from triage.auth import roles_required
 from triage.auth.views import safe_next
-from triage.board import bp, queues
-from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, StatusForm, ThemeForm
+from triage.board import bp
+from triage.board.bulk import bulk_form
+from triage.board.choices import filter_choices, form_problem, share_choices, team_and_people_choices
+from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, SaveViewForm, StatusForm, ThemeForm
 from triage.errors import wants_json
 from triage.extensions import db
 from triage.models import Role, Status, Team, User
-from triage.services import DomainError, attachments, board, classify, items, pipeline, routing, sla, themes
+from triage.services import attachments, classify, items, saved_views, sla, themes
+from triage.services.inbox import InboxFilter, inbox_page
+from triage.web import back_to, commit_form
 
 
 @bp.route("/")
 def inbox():
-    flt = board.InboxFilter.from_args(request.args)
-    page = board.inbox_page(flt, request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"])
-    return render_template("board/inbox.html", page=page, flt=flt, **queues.inbox_context(flt))
+    flt = InboxFilter.from_args(request.args)
+    page = inbox_page(flt, request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"])
+    return render_template("board/inbox.html", page=page, flt=flt, **inbox_context())
+
+
+def inbox_context() -> dict:
+    """Everything the inbox shows besides its page: choices, saved views and the forms."""
+    views = saved_views.visible_views(current_user)
+    save_form = SaveViewForm()
+    save_form.share_team.choices = share_choices()
+    actions = bulk_form()
+    return {**filter_choices(actions.team.choices, actions.assignee.choices), "saved": views,
+            "counts": saved_views.view_counts(views), "save_form": save_form, "bulk_form": actions}
 
 
 def render_item(feedback, status: int = 200, **forms):
@@ -45,16 +59,19 @@ def item(item_id: int):
 def change_status(item_id: int):
     feedback = items.get_item(item_id)
     form = StatusForm()
-    if not form.validate_on_submit():
+
+    def done(_):
+        if wants_json():
+            return {"id": feedback.id, "status": feedback.status.value, "label": feedback.status.label}
+        flash(f"Status set to {feedback.status.label}.", "success")
+        return redirect(safe_next(request.form.get("next")) or url_for("board.item", item_id=item_id))
+
+    def failed():
         if wants_json():  # the kanban's fetch asks for JSON
-            raise queues.form_problem(form)
+            raise form_problem(form)
         return render_item(feedback, 422, status_form=form)
-    items.change_status(feedback, Status(form.status.data), current_user)
-    db.session.commit()
-    if wants_json():
-        return {"id": feedback.id, "status": feedback.status.value, "label": feedback.status.label}
-    flash(f"Status set to {feedback.status.label}.", "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("board.item", item_id=item_id))
+    return commit_form(form, form.status, lambda: items.change_status(feedback, Status(form.status.data), current_user),
+                       done, failed)
 
 
 @bp.route("/items/<int:item_id>/comments", methods=["POST"])
@@ -62,12 +79,11 @@ def change_status(item_id: int):
 def comment(item_id: int):
     feedback = items.get_item(item_id)
     form = CommentForm()
-    if not form.validate_on_submit():
-        return render_item(feedback, 422, comment_form=form)
-    items.add_comment(feedback, current_user, form.body.data, form.public.data)
-    db.session.commit()
-    flash("Reply sent." if form.public.data else "Note added.", "success")
-    return redirect(url_for("board.item", item_id=item_id))
+    return commit_form(form, form.body,
+                       lambda: items.add_comment(feedback, current_user, form.body.data, form.public.data),
+                       lambda _: back_to("Reply sent." if form.public.data else "Note added.", "board.item",
+                                         item_id=item_id),
+                       lambda: render_item(feedback, 422, comment_form=form))
 
 
 @bp.route("/items/<int:item_id>/classification", methods=["POST"])
@@ -75,16 +91,9 @@ def comment(item_id: int):
 def reclassify(item_id: int):
     feedback = items.get_item(item_id)
     form = ReclassifyForm()
-    if not form.validate_on_submit():
-        return render_item(feedback, 422, reclassify_form=form)
-    changed = classify.reclassify(feedback, current_user, category=form.category.data,
-                                  impact=form.impact.data, urgency=form.urgency.data)
-    if changed:
-        pipeline.after_reclassification(feedback, current_user)
-    db.session.commit()
-    flash("Classification corrected: the next training learns from it." if changed else "Nothing changed.",
-          "success")
-    return redirect(url_for("board.item", item_id=item_id))
+    return item_change(feedback, form, "reclassify_form", form.category, lambda: items.reclassify(
+        feedback, current_user, category=form.category.data, impact=form.impact.data, urgency=form.urgency.data),
+        "Classification corrected: the next training learns from it.")
 
 
 @bp.route("/review")
@@ -113,7 +122,7 @@ def sla_helpers() -> dict:
 def assign_form(feedback, formdata=None) -> AssignForm:
     """The assignment form with every team and every active staff member who is in a team."""
     form = AssignForm(formdata=formdata, team=str(feedback.team_id or ""), assignee=str(feedback.assignee_id or ""))
-    form.team.choices, form.assignee.choices = queues.team_and_people_choices()
+    form.team.choices, form.assignee.choices = team_and_people_choices()
     return form
 
 
@@ -126,7 +135,7 @@ def assign(item_id: int):
     def change() -> bool:
         team = db.session.get(Team, int(form.team.data)) if form.team.data else None
         user = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
-        return routing.assign(feedback, team, user, current_user)
+        return items.assign(feedback, team, user, current_user)
     return item_change(feedback, form, "assign_form", form.assignee, change, "Assignment saved.")
 
 
@@ -136,19 +145,13 @@ def set_theme(item_id: int):
     feedback = items.get_item(item_id)
     form = ThemeForm()
     return item_change(feedback, form, "theme_form", form.theme,
-                       lambda: themes.set_theme(feedback, form.theme.data or "", current_user), "Theme saved.")
+                       lambda: items.set_theme(feedback, form.theme.data or "", current_user), "Theme saved.")
 
 
 def item_change(feedback, form, name: str, field, change: Callable[[], bool], saved: str):
     """Apply a valid item-page form's change and go back to the item; a refusal shows on
     `field` and the page answers 422, with nothing changed."""
-    if form.validate_on_submit():
-        try:
-            changed = change()
-            db.session.commit()
-            flash(saved if changed else "Nothing changed.", "success")
-            return redirect(url_for("board.item", item_id=feedback.id))
-        except DomainError as error:
-            db.session.rollback()
-            field.errors.append(str(error))
-    return render_item(feedback, 422, **{name: form})
+    return commit_form(form, field, change,
+                       lambda changed: back_to(saved if changed else "Nothing changed.", "board.item",
+                                               item_id=feedback.id),
+                       lambda: render_item(feedback, 422, **{name: form}))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from triage.extensions import db, limiter
+from triage.extensions import limiter
 from triage.intake import bp
 from triage.intake.forms import SurveyAnswerForm
-from triage.services import DomainError, surveys
+from triage.services import surveys
+from triage.web import commit_form
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -14,15 +15,10 @@ from triage.services import DomainError, surveys
 def survey(token: str):
     found = surveys.survey_by_token(token)
     form = SurveyAnswerForm.for_survey(found, surveys.SCALES[found.kind])
-    if form.validate_on_submit():
-        score = int(form.score.data) if "score" in form else None
-        try:
-            surveys.record_response(found, score, form.comment.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            form.comment.errors = [*form.comment.errors, str(error)]
-        else:
-            db.session.commit()
-            return render_template("intake/survey.html", survey=found, form=None, thanks=True)
-    status = 422 if form.errors else 200
-    return render_template("intake/survey.html", survey=found, form=form, thanks=False), status
+    return commit_form(
+        form, form.comment,
+        lambda: surveys.record_response(found, int(form.score.data) if "score" in form else None,
+                                        form.comment.data or ""),
+        lambda _: render_template("intake/survey.html", survey=found, form=None, thanks=True),
+        lambda: (render_template("intake/survey.html", survey=found, form=form, thanks=False),
+                 422 if form.errors else 200))

@@ -74,11 +74,13 @@ class Status(enum.Enum):
 
 
 class Channel(enum.Enum):
+    """How an item came in. No "import" until a CSV import stores items: no code ever wrote it,
+    and the column is a plain VARCHAR(20) without a CHECK, so adding it back needs no migration."""
+
     FORM = "form"
     WIDGET = "widget"
     SURVEY = "survey"
     API = "api"
-    IMPORT = "import"
 
 
 class Kind(enum.Enum):

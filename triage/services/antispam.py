@@ -9,8 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from triage.extensions import db
-from triage.models import Event, Feedback, User
-from triage.services import pipeline
+from triage.models import Feedback
 
 FORM_SALT = "triage.form-token"
 UPLOAD_SALT = "triage.upload-token"
@@ -67,21 +66,3 @@ def quarantined_items(limit: int = 200) -> list[Feedback]:
     """Items held as suspected spam, newest first."""
     query = select(Feedback).where(Feedback.quarantined.is_(True))
     return list(db.session.scalars(query.order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(limit)))
-
-
-def release(item: Feedback, actor: User | None) -> None:
-    """Let a quarantined item through to the board, recording who judged it genuine, and
-    run the triage steps it skipped (classify, route, SLA) as for any new item."""
-    if item.quarantined:
-        item.quarantined = False
-        db.session.add(Event(feedback=item, actor_id=actor.id if actor else None, kind="released",
-                             data={"reasons": item.context.get("quarantine", [])}))
-        db.session.flush()
-        pipeline.after_intake(item)
-
-
-def discard(item: Feedback) -> None:
-    """Delete a quarantined item for good (only quarantined items can be discarded here)."""
-    if item.quarantined:
-        db.session.delete(item)
-        db.session.flush()

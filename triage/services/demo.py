@@ -35,7 +35,8 @@ from triage.models import (
     TeamRole,
     utcnow,
 )
-from triage.services import accounts, bulk, classify, items as item_verbs, pipeline, policies, routing, sla
+from triage.services import accounts, classify, policies, routing, sla
+from triage.services import items as item_verbs
 
 DEMO_USERS = [(Role.ADMIN, "admin@demo.test", "Ada Admin"),
               (Role.AGENT, "agent@demo.test", "Sam Support"),
@@ -141,11 +142,10 @@ def add_history(found: list[Feedback], agent, rng: random.Random) -> None:
         i.context["truth"][k] for k in ("category", "impact", "urgency"))]
     for item in wrong[:6]:
         truth = item.context["truth"]
-        if classify.reclassify(item, agent, **truth):
-            pipeline.after_reclassification(item, agent)
+        item_verbs.reclassify(item, agent, **truth)
     bugs = [i for i in open_items if i.category == "bug" and i.duplicate_of_id is None]
     if len(bugs) >= 2:
-        bulk.merge(bugs[:2], agent)
+        item_verbs.merge(bugs[:2], agent)
     # The history's emails to submitters went out back then; the outbox starts empty.
     db.session.execute(update(Notification).where(Notification.status == DeliveryStatus.PENDING)
                        .values(status=DeliveryStatus.SENT, sent_at=now))

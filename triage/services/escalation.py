@@ -4,16 +4,15 @@ A tier fires at `threshold_percent` of the deadline's target (75: remind the ass
 100: tell the team lead, 150: tell the manager...). Each firing writes its notifications
 to the outbox under keys `esc:{item}:{deadline}:{due}:{tier}:{recipient}`, so a tier fires
 once per item and deadline: across restarts (the rows stay), and when two passes run at
-once (the item row is locked with SKIP LOCKED on PostgreSQL, the database's write lock is
-taken on SQLite, and the unique key refuses whatever slips through).
+once (the sweep job in `triage.worker` locks the item row with SKIP LOCKED on PostgreSQL or
+takes the database's write lock on SQLite, and the unique key refuses whatever slips through).
+The verbs here flush; the job commits.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
 from triage.models import (
@@ -27,24 +26,10 @@ from triage.models import (
     SlaPolicy,
     Status,
     TeamRole,
-    utcnow,
 )
-from triage.services import locks, notify, sla
+from triage.services import notify, sla
 
 RUNNING = [s for s in Status if s.is_open and s != Status.WAITING]
-
-
-@dataclass
-class SweepSummary:
-    checked: int = 0
-    fired: int = 0
-    skipped: int = 0  # handled meanwhile by a concurrent pass
-    delivery: notify.DeliverySummary = field(default_factory=notify.DeliverySummary)
-
-    def __str__(self) -> str:
-        d = self.delivery
-        return (f"checked {self.checked} items, fired {self.fired} escalation tiers, "
-                f"skipped {self.skipped}; delivered {d.sent}, failed {d.failed}, dead {d.dead}")
 
 
 def running_deadlines(item: Feedback) -> list[tuple[Deadline, datetime]]:
@@ -144,34 +129,3 @@ def candidate_ids(now: datetime) -> list[int]:
         or_(and_(Feedback.first_response_due.is_not(None), Feedback.first_responded_at.is_(None)),
             Feedback.resolution_due.is_not(None)))
     return list(db.session.scalars(query.order_by(Feedback.id)))
-
-
-def sweep_item(item_id: int, now: datetime) -> int:
-    """Fire the item's due tiers under a lock (commits); 0 when another pass holds the item."""
-    item = db.session.get(Feedback, item_id)
-    if item is None or not pending_tiers(item, now):
-        return 0  # the common case: nothing to do, no write lock taken
-    db.session.commit()  # end the read; the locked read below sees the latest state
-    locks.begin_write()
-    item = db.session.scalar(locks.skip_locked(select(Feedback).where(Feedback.id == item_id), Feedback))
-    fired = sum(escalate(item, tier, due) for tier, due in pending_tiers(item, now)) if item else 0
-    db.session.commit()
-    return fired
-
-
-def sweep(now: datetime | None = None, deliver: bool = True) -> SweepSummary:
-    """One pass (a job: it commits per item): fire every tier whose threshold has passed,
-    then deliver the pending notifications. Safe to run in several processes at once."""
-    now = now or utcnow()
-    summary = SweepSummary()
-    db.session.commit()
-    for item_id in candidate_ids(now):
-        summary.checked += 1
-        try:
-            summary.fired += sweep_item(item_id, now)
-        except IntegrityError:  # a concurrent pass wrote the same dedupe key first
-            db.session.rollback()
-            summary.skipped += 1
-    if deliver:
-        summary.delivery = notify.deliver_pending(max(now, utcnow()))  # rows written just now are due
-    return summary

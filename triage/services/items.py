@@ -1,11 +1,16 @@
-"""What staff do to an item: change its status, comment, reply. Each change is an Event."""
+"""Every verb on one item, shared by the board's pages, bulk actions, the staff API and the CLI.
+
+Each verb takes plain values, records its change as an Event, flushes and never commits:
+the request handler or job that calls it commits once. A refusal raises DomainError.
+"""
 from __future__ import annotations
 
 from triage.extensions import db
-from triage.models import Comment, Event, Feedback, Status, User
-from triage.services import DomainError, NotFound, notify, sla
+from triage.models import Comment, Event, Feedback, Status, Team, User
+from triage.services import DomainError, NotFound, attachments, classify, notify, pipeline, sla, themes
 
 MAX_COMMENT = 20_000
+MAX_TAG = 40
 
 
 def get_item(item_id: int) -> Feedback:
@@ -45,3 +50,114 @@ def add_comment(item: Feedback, author: User, body: str, public: bool) -> Commen
         notify.notify_submitter_of_reply(item, comment.id, body)
     db.session.flush()
     return comment
+
+
+def assign(item: Feedback, team: Team | None, user: User | None, actor: User | None) -> bool:
+    """Give the item to a team and/or a person of that team, recorded as Event("assigned")
+    (flushes); False when nothing changes. A person outside the team is refused."""
+    if user is not None and team is None:
+        team = user.teams[0] if user.teams else item.team
+    if user is not None and (team is None or user not in [m.user for m in team.memberships]):
+        raise DomainError(f"{user.display_name} is not a member of team {team.name if team else '(none)'}.")
+    if (item.team, item.assignee) == (team, user):
+        return False
+    item.team, item.assignee = team, user
+    db.session.add(Event(feedback=item, actor=actor, kind="assigned", data={
+        "team": team.name if team else None, "assignee": user.email if user else None}))
+    db.session.flush()
+    return True
+
+
+def reclassify(item: Feedback, actor: User, *, category: str, impact: str, urgency: str) -> bool:
+    """A triager's correction (a training label, see classify.reclassify), then the item is
+    routed again and its SLA recomputed for the new priority (flushes). Returns whether
+    anything changed."""
+    if not classify.reclassify(item, actor, category=category, impact=impact, urgency=urgency):
+        return False
+    pipeline.after_reclassification(item, actor)
+    return True
+
+
+def add_tag(item: Feedback, tag: str, actor: User | None) -> bool:
+    """Add a tag (trimmed, case kept, no duplicates ignoring case) as Event("tagged"); flushes."""
+    tag = tag.strip()
+    if not tag or len(tag) > MAX_TAG:
+        raise DomainError(f"A tag needs 1 to {MAX_TAG} characters.")
+    if tag.lower() in {t.lower() for t in item.tags or []}:
+        return False
+    item.tags = [*(item.tags or []), tag]  # a new list, so the JSON column sees the change
+    db.session.add(Event(feedback=item, actor=actor, kind="tagged", data={"tag": tag}))
+    db.session.flush()
+    return True
+
+
+def set_tags(item: Feedback, tags: list[str], actor: User | None) -> bool:
+    """Replace the item's tags, recorded as Event("tagged") with old and new (flushes).
+    Returns whether anything changed."""
+    old = sorted(item.tags or [])
+    if old == tags:
+        return False
+    item.tags = tags
+    db.session.add(Event(feedback=item, actor=actor, kind="tagged", data={"from": old, "to": tags}))
+    db.session.flush()
+    return True
+
+
+def set_theme(item: Feedback, name: str, actor: User | None) -> bool:
+    """File the item under the theme of this name in its project (made if new), or under none
+    when the name is blank; records Event("themed") and flushes. Returns whether anything changed."""
+    theme = themes.theme_named(item.project, name) if name.strip() else None
+    if theme is item.theme:
+        return False
+    old = item.theme.name if item.theme else None
+    item.theme = theme
+    db.session.add(Event(feedback=item, actor=actor, kind="themed",
+                         data={"from": old, "to": theme.name if theme else None}))
+    db.session.flush()
+    return True
+
+
+def merge(found: list[Feedback], actor: User | None) -> Feedback:
+    """Merge the items into the oldest one (flushes): each other item points to it through
+    duplicate_of, is closed, and gives it its votes plus one (its own report) and its
+    submitters; Event("merged") on both sides. Returns the surviving item."""
+    if len(found) < 2:
+        raise DomainError("Select at least two items to merge.")
+    survivor, *duplicates = sorted(found, key=lambda i: (i.created_at, i.id))
+    if survivor.duplicate_of_id is not None:
+        raise DomainError(f"#{survivor.id} is itself a duplicate; merge into the item it points to.")
+    submitters = list(survivor.context.get("submitters", []))
+    for item in duplicates:
+        item.duplicate_of_id = survivor.id
+        survivor.vote_count += item.vote_count + 1
+        if item.submitter_email or item.submitter_name:
+            submitters.append({"email": item.submitter_email, "name": item.submitter_name, "item_id": item.id})
+        submitters += item.context.get("submitters", [])
+        change_status(item, Status.CLOSED, actor)
+        db.session.add(Event(feedback=item, actor=actor, kind="merged", data={"merged_into": survivor.id}))
+        db.session.add(Event(feedback=survivor, actor=actor, kind="merged", data={"merged_from": item.id}))
+    survivor.context = {**survivor.context, "submitters": submitters}  # a new dict: the JSON column sees it
+    db.session.flush()
+    return survivor
+
+
+def release(item: Feedback, actor: User | None) -> None:
+    """Let a quarantined item through to the board, recording who judged it genuine, and
+    run the triage steps it skipped (classify, route, SLA) as for any new item."""
+    if item.quarantined:
+        item.quarantined = False
+        db.session.add(Event(feedback=item, actor_id=actor.id if actor else None, kind="released",
+                             data={"reasons": item.context.get("quarantine", [])}))
+        db.session.flush()
+        pipeline.after_intake(item)
+
+
+def discard(item: Feedback) -> bool:
+    """Delete a quarantined item for good, with its stored files (only quarantined items can
+    be discarded); returns whether it was."""
+    if not item.quarantined:
+        return False
+    attachments.remove_files(item, attachments.upload_folder())
+    db.session.delete(item)
+    db.session.flush()
+    return True

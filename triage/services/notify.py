@@ -1,9 +1,10 @@
 """The notification outbox: rows written with their cause, delivered later, never sent twice.
 
-`enqueue` adds a Notification to the caller's transaction. `deliver_pending` (run by the
-sweep and the worker) claims due rows in a committed step of its own (attempts + 1 and a
-lease in next_attempt_at), then sends each and records the outcome. A worker killed after
-its claim leaves the row to be retried once the lease ends; a row is never claimed by two.
+`enqueue` adds a Notification to the caller's transaction. The delivery job
+(`triage.worker.deliver_pending`) commits `claim_due`'s claim of due rows in a step of its own
+(attempts + 1 and a lease in next_attempt_at), then `deliver`s each and commits the outcome.
+A worker killed after its claim leaves the row to be retried once the lease ends; a row is
+never claimed by two. The verbs here flush; the job commits.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import hmac
 import json
 import logging
 import smtplib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -26,13 +26,6 @@ from triage.services import locks, outbound
 log = logging.getLogger(__name__)
 PRESETS = ("generic", "slack", "teams")
 MAX_BACKOFF_SECONDS = 6 * 3600
-
-
-@dataclass
-class DeliverySummary:
-    sent: int = 0
-    failed: int = 0
-    dead: int = 0
 
 
 def setting(name: str, default):
@@ -83,11 +76,11 @@ def backoff_seconds(attempts: int) -> int:
     return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
 
 
-def claim(now: datetime, limit: int) -> list[int]:
-    """Take due pending rows for this worker and commit: each gets attempts + 1 and a lease
+def claim_due(now: datetime, limit: int) -> list[int]:
+    """Take due pending rows for this worker (flushes): each gets attempts + 1 and a lease
     (next_attempt_at in the future). The compare-and-set on attempts makes a row go to one
-    worker only, even where rows cannot be locked."""
-    db.session.commit()
+    worker only, even where rows cannot be locked. Call it on a clean session (it takes the
+    write lock) and commit right after, so that the claim holds whatever the sending does."""
     locks.begin_write()
     query = (select(Notification.id, Notification.attempts)
              .where(Notification.status == DeliveryStatus.PENDING, Notification.next_attempt_at <= now)
@@ -102,27 +95,12 @@ def claim(now: datetime, limit: int) -> list[int]:
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:
             claimed.append(note_id)
-    db.session.commit()
+    db.session.flush()
     return claimed
 
 
-def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliverySummary:
-    """Send due notifications (a job: commits after the claim and after each send)."""
-    now = now or utcnow()
-    summary = DeliverySummary()
-    for note_id in claim(now, limit):
-        status = deliver_one(note_id)
-        if status == DeliveryStatus.SENT:
-            summary.sent += 1
-        elif status == DeliveryStatus.DEAD:
-            summary.dead += 1
-        else:
-            summary.failed += 1
-    return summary
-
-
-def deliver_one(note_id: int) -> DeliveryStatus:
-    """Send one claimed notification and commit its outcome: sent, retry later, or dead."""
+def deliver(note_id: int) -> DeliveryStatus:
+    """Send one claimed notification and record its outcome (flushes): sent, retry later, or dead."""
     note = db.session.get(Notification, note_id)
     if note is None:  # deleted since the claim
         return DeliveryStatus.DEAD
@@ -139,7 +117,7 @@ def deliver_one(note_id: int) -> DeliveryStatus:
             db.session.add(Event(feedback_id=note.feedback_id, kind="notified",
                                  data={"channel": note.channel.value, "recipient": note.recipient,
                                        "subject": note.subject}))
-    db.session.commit()
+    db.session.flush()
     return note.status
 
 

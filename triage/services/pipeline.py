@@ -13,7 +13,7 @@ def after_intake(item: Feedback) -> None:
 
     Each step must leave the item valid if it cannot do its part: an item is never
     lost or rejected because a later step failed. Suspected spam (quarantined) skips them
-    all until an admin releases it (antispam.release runs them then). With CLASSIFY_INLINE
+    all until an admin releases it (items.release runs them then). With CLASSIFY_INLINE
     off, intake only stores the item and `flask triage worker` triages it in batches.
     """
     if item.quarantined or not current_app.config["CLASSIFY_INLINE"]:

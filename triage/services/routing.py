@@ -45,10 +45,6 @@ def matches(conditions: dict[str, Any], item: Feedback) -> bool:
     return all(checks[key](value) for key, value in conditions.items() if key in checks and value not in (None, ""))
 
 
-def all_teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
-
-
 def ordered_rules(active_only: bool = True) -> list[RoutingRule]:
     query = select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
     return list(db.session.scalars(query.where(RoutingRule.active) if active_only else query))
@@ -202,19 +198,3 @@ def move_rule(rule: RoutingRule, offset: int) -> None:
     for position, each in enumerate(rules):
         each.position = position
     db.session.flush()
-
-
-def assign(item: Feedback, team: Team | None, user: User | None, actor: User | None) -> bool:
-    """Give the item to a team and/or a person of that team, recorded as Event("assigned")
-    (flushes); False when nothing changes. A person outside the team is refused."""
-    if user is not None and team is None:
-        team = user.teams[0] if user.teams else item.team
-    if user is not None and (team is None or user not in [m.user for m in team.memberships]):
-        raise DomainError(f"{user.display_name} is not a member of team {team.name if team else '(none)'}.")
-    if (item.team, item.assignee) == (team, user):
-        return False
-    item.team, item.assignee = team, user
-    db.session.add(Event(feedback=item, actor=actor, kind="assigned", data={
-        "team": team.name if team else None, "assignee": user.email if user else None}))
-    db.session.flush()
-    return True

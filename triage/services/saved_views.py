@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from triage.extensions import db
 from triage.models import SavedView, User
-from triage.services import DomainError, NotFound, board
+from triage.services import DomainError, NotFound, inbox
 
 MAX_NAME = 80
 
@@ -30,7 +30,7 @@ def save_view(user: User, name: str, filters: dict[str, Any], team_id: int | Non
         raise DomainError(f"A view needs a name of 1 to {MAX_NAME} characters.")
     if team_id is not None and team_id not in team_ids(user):
         raise DomainError("You can only share a view with a team you belong to.")
-    clean = board.InboxFilter.from_args(filters).to_args()
+    clean = inbox.InboxFilter.from_args(filters).to_args()
     view = db.session.scalar(select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name))
     if view is None:
         view = SavedView(user_id=user.id, name=name)
@@ -48,7 +48,7 @@ def visible_views(user: User) -> list[SavedView]:
 
 def get_view(user: User, view_id: int) -> SavedView:
     """A view the user may open (theirs or shared with one of their teams); else NotFound."""
-    view = db.session.get(SavedView, view_id) if 0 < view_id < board.MAX_ID else None
+    view = db.session.get(SavedView, view_id) if 0 < view_id < inbox.MAX_ID else None
     if view is None or (view.user_id != user.id and view.team_id not in team_ids(user)):
         raise NotFound(f"No saved view {view_id}.")
     return view
@@ -65,5 +65,5 @@ def delete_view(user: User, view_id: int) -> None:
 
 def view_counts(views: list[SavedView]) -> dict[int, str]:
     """Each view's capped item count, formatted ("1,234" or "10,000+"), one cheap query per view."""
-    return {v.id: board.format_count(board.capped_count(board.InboxFilter.from_args(v.filters)))
+    return {v.id: inbox.format_count(inbox.capped_count(inbox.InboxFilter.from_args(v.filters)))
             for v in views}

@@ -1,7 +1,7 @@
 """Themes: named groups of related feedback per project ("Slow checkout", "Dark mode").
 
-Triagers file an item under a theme by picking one or naming a new one; each change is an
-Event("themed") with the old and new names. The board filters by theme.
+Triagers file an item under a theme by picking one or naming a new one (items.set_theme);
+each change is an Event("themed") with the old and new names. The board filters by theme.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from triage.extensions import db
-from triage.models import Event, Feedback, Project, Theme, User
+from triage.models import Project, Theme
 from triage.services import DomainError
 
 MAX_NAME = 120
@@ -39,17 +39,3 @@ def theme_named(project: Project, name: str) -> Theme:
         db.session.add(theme)
         db.session.flush()
     return theme
-
-
-def set_theme(item: Feedback, name: str, actor: User | None) -> bool:
-    """File the item under the theme of this name in its project, or under none when the name
-    is blank; records Event("themed") and flushes. Returns whether anything changed."""
-    theme = theme_named(item.project, name) if name.strip() else None
-    if theme is item.theme:
-        return False
-    old = item.theme.name if item.theme else None
-    item.theme = theme
-    db.session.add(Event(feedback=item, actor=actor, kind="themed",
-                         data={"from": old, "to": theme.name if theme else None}))
-    db.session.flush()
-    return True

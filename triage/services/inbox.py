@@ -1,4 +1,5 @@
-"""The inbox query: filters, two sort orders, keyset pagination and capped counts.
+"""The inbox query (the board's list of items, the staff API's GET /items): filters, two sort
+orders, keyset pagination and capped counts.
 
 The default order is priority (P1 first, unprioritised last), then the resolution due time
 (earliest first, none last), then id. It is read as up to twelve segments, one per

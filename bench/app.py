@@ -1,10 +1,14 @@
-"""A bare intake endpoint for bench/intake.py only: one INSERT of the row the full path would
-store, nothing else. Registered only when the app is built with BENCH_ENDPOINTS=True."""
+"""The benchmarks' app factory: the product's app plus a bare intake endpoint for bench/intake.py,
+one INSERT of the row the full path would store and nothing else. The product never registers it;
+gunicorn serves `bench.app:create_bench_app(...)`."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify, request
 from sqlalchemy import insert
 
+from triage import create_app
 from triage.extensions import csrf, db
 from triage.models import Channel, Feedback, Kind, Status, new_token, utcnow
 from triage.services import widget
@@ -26,3 +30,10 @@ def bare_feedback():
     ).returning(Feedback.id)).scalar_one()
     db.session.commit()
     return jsonify(id=new_id), 201
+
+
+def create_bench_app(config: dict[str, Any] | None = None) -> Flask:
+    """The app of `triage.create_app(config)` with the bare endpoint at /bench/bare-feedback."""
+    app = create_app(config)
+    app.register_blueprint(bp)
+    return app

@@ -1,0 +1,38 @@
+"""Bulk actions: one action on the items ticked in the inbox, all or nothing."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from triage.auth import roles_required
+from triage.auth.views import safe_next
+from triage.board import bp
+from triage.board.choices import form_problem, team_and_people_choices
+from triage.board.forms import BulkForm
+from triage.extensions import db
+from triage.models import Role, Status, Team, User
+from triage.services import DomainError, bulk
+
+
+def bulk_form(formdata=None) -> BulkForm:
+    form = BulkForm(formdata=formdata)
+    form.team.choices, form.assignee.choices = team_and_people_choices()
+    return form
+
+
+@bp.route("/bulk", methods=["POST"])
+@roles_required(Role.AGENT)
+def bulk_action():
+    """Apply one action to the ticked items, all or nothing, then go back to the same page."""
+    form = bulk_form(request.form)
+    if not form.validate_on_submit():
+        raise DomainError("Select at least one item.") if form.ids.errors else form_problem(form)
+    team = db.session.get(Team, int(form.team.data)) if form.team.data else None
+    user = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+    changed = bulk.apply(form.ids.data, form.action.data, current_user, team=team, user=user,
+                         status=Status(form.status.data) if form.status.data else None,
+                         impact=form.impact.data, urgency=form.urgency.data, tag=form.tag.data or "",
+                         theme=form.theme.data or "")
+    db.session.commit()
+    flash(f"{changed} of {len(form.ids.data)} selected items changed.", "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("board.inbox"))

@@ -187,7 +187,7 @@ def test_intake_routes_after_classification_and_sets_due_times(app, teams, monke
     billing, _ = teams
     builders.policy("P2", first=30, resolution=120)
     rule("P2 to billing", billing, Strategy.ROUND_ROBIN, priority="P2")
-    monkeypatch.setattr(classify, "classify_items", lambda items: [setattr(i, "priority", "P2") for i in items])
+    monkeypatch.setattr(classify, "classify_items", lambda items, **_: [setattr(i, "priority", "P2") for i in items])
     item = submit_feedback(create_project("shop", "Shop"), Submission(kind=Kind.BUG, title="Refund missing"))
     db.session.commit()
     assert item.team == billing and item.assignee is not None

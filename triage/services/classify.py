@@ -99,8 +99,9 @@ def raise_by_rules(predictions: list[Prediction], by_rules: list[Prediction]) ->
     return predictions
 
 
-def classify_items(items: list[Feedback]) -> int:
-    """Predict for items in one batch; on failure they stay unclassified. Returns how many were classified."""
+def classify_items(items: list[Feedback], flush: bool = True) -> int:
+    """Predict for items in one batch; on failure they stay unclassified. Returns how many were
+    classified. flush=False leaves the flush to the caller (intake stores a new item once)."""
     if not items:
         return 0
     try:
@@ -111,7 +112,8 @@ def classify_items(items: list[Feedback]) -> int:
         return 0
     for item, prediction in zip(items, predictions):
         apply_prediction(item, prediction)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return len(items)
 
 

@@ -13,9 +13,22 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import joinedload
 
 from triage.extensions import db
-from triage.models import Channel, Event, Feedback, Kind, RoutingRule, Status, Strategy, Team, TeamRole, User
+from triage.models import (
+    Channel,
+    Event,
+    Feedback,
+    Kind,
+    RoutingRule,
+    Status,
+    Strategy,
+    Team,
+    TeamMember,
+    TeamRole,
+    User,
+)
 from triage.services import DomainError, locks
 
 CONDITION_KEYS = ("project_id", "channel", "kind", "category", "priority", "tag", "keyword", "pattern")
@@ -50,8 +63,12 @@ def all_teams() -> list[Team]:
 
 
 def ordered_rules(active_only: bool = True) -> list[RoutingRule]:
-    query = select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
-    return list(db.session.scalars(query.where(RoutingRule.active) if active_only else query))
+    """The rules in their order, with what applying one reads (team, members, assignee) loaded
+    in one statement rather than one per team and per person."""
+    query = (select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+             .options(joinedload(RoutingRule.assignee),
+                      joinedload(RoutingRule.team).joinedload(Team.memberships).joinedload(TeamMember.user)))
+    return list(db.session.scalars(query.where(RoutingRule.active) if active_only else query).unique())
 
 
 def assigned_by_hand(item: Feedback) -> bool:
@@ -114,16 +131,17 @@ def round_robin(team: Team) -> User | None:
     if locks.is_sqlite():
         team.last_assigned_user_id = next_in_turn(people, team.last_assigned_user_id).id
         return db.session.get(User, team.last_assigned_user_id)
+    ids = [u.id for u in people]
+    after_last = select(func.min(User.id)).where(
+        User.id.in_(ids), User.id > func.coalesce(Team.last_assigned_user_id, 0)).scalar_subquery()
     with db.engine.begin() as connection:
         # Losing the last step of the rotation in a crash is harmless: skip the wait for the disk.
         connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        # FOR NO KEY UPDATE: compatible with the KEY SHARE lock the item's own INSERT holds
-        # on this row (its foreign key), which FOR UPDATE would wait for forever.
-        last = connection.execute(select(Team.last_assigned_user_id).where(Team.id == team.id)
-                                  .with_for_update(key_share=True)).scalar()
-        pick = next_in_turn(people, last)
-        connection.execute(update(Team).where(Team.id == team.id).values(last_assigned_user_id=pick.id))
-    return pick
+        # One UPDATE reads the last pick and stores the next under its row lock (FOR NO KEY
+        # UPDATE: compatible with the KEY SHARE lock an item's insert holds on the team row).
+        picked = connection.execute(update(Team).where(Team.id == team.id).values(
+            last_assigned_user_id=func.coalesce(after_last, ids[0])).returning(Team.last_assigned_user_id)).scalar()
+    return next(u for u in people if u.id == picked)
 
 
 def next_in_turn(people: list[User], last_id: int | None) -> User:

@@ -87,6 +87,24 @@ def test_round_robin_takes_turns_and_remembers_across_sessions(app, teams):
                      "billing-lead@example.com", "billing-agent-0@example.com"]
 
 
+def test_a_team_made_in_the_same_transaction_takes_turns_too(app):
+    """The demo seeds team, rule and items before its first commit: on PostgreSQL the turn's
+    own connection cannot see that team, so the turn is taken in the caller's transaction."""
+    team = builders.Team(name="Fresh", calendar={})
+    team.memberships = [builders.TeamMember(user=builders.person(f"fresh-{n}@example.com"), role=builders.TeamRole.MEMBER)
+                        for n in range(2)]
+    db.session.add(team)
+    db.session.flush()
+    routing.save_rule(None, name="All", conditions={}, team_id=team.id, assignee_id=None, strategy=Strategy.ROUND_ROBIN)
+    project = create_project("shop", "Shop")
+    picks = []
+    for _ in range(3):
+        item = new_item(project)
+        routing.route(item)
+        picks.append(item.assignee.email)
+    assert picks == ["fresh-0@example.com", "fresh-1@example.com", "fresh-0@example.com"]
+
+
 def test_two_intakes_at_once_take_turns_without_deadlock(app, teams):
     """Both transactions hold a key-share lock on the team row (their item's foreign key)
     before round robin locks it; the lock it takes must not deadlock with that."""

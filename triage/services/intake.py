@@ -79,8 +79,13 @@ def accept(project: Project, sub: Submission, spam_reasons: Sequence[str] = ()) 
     if not sub.idempotency_key:
         db.session.flush()
         return item, True
-    stored = flush_in_savepoint(item)
-    return (item, True) if stored else (item_by_idempotency_key(project, sub.idempotency_key), False)
+    try:
+        flush_in_savepoint(item)
+    except IntegrityError:  # another request stored the same key since this one looked
+        if (existing := item_by_idempotency_key(project, sub.idempotency_key)) is None:
+            raise
+        return existing, False
+    return item, True
 
 
 def checked_title(sub: Submission) -> str:
@@ -113,20 +118,16 @@ def new_item(project: Project, sub: Submission, title: str, email: str | None) -
     )
 
 
-def flush_in_savepoint(item: Feedback) -> bool:
-    """Flush the new item and what came with it inside a savepoint; False (and nothing of it
-    kept) when another request stored the same idempotency key since this one looked."""
+def flush_in_savepoint(item: Feedback) -> None:
+    """Flush the new item and what came with it inside a savepoint, so that an IntegrityError
+    (its idempotency key stored meanwhile) rolls back only that and leaves the session usable."""
     mine = [o for o in db.session.new if o is item or getattr(o, "feedback", None) is item]
     for obj in mine:  # begin_nested flushes what is pending first: keep the item for the savepoint
         if obj in db.session:  # (the item's events go with it)
             db.session.expunge(obj)
     locks.begin_write()  # SQLite: a SAVEPOINT outside a transaction would commit on release
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(mine)
-    except IntegrityError:
-        return False
-    return True
+    with db.session.begin_nested():
+        db.session.add_all(mine)
 
 
 def item_by_idempotency_key(project: Project, key: str) -> Feedback | None:

@@ -129,8 +129,7 @@ def round_robin(team: Team) -> User | None:
     if not people:
         return None
     if locks.is_sqlite():
-        team.last_assigned_user_id = next_in_turn(people, team.last_assigned_user_id).id
-        return db.session.get(User, team.last_assigned_user_id)
+        return turn_in_session(team, people)
     ids = [u.id for u in people]
     after_last = select(func.min(User.id)).where(
         User.id.in_(ids), User.id > func.coalesce(Team.last_assigned_user_id, 0)).scalar_subquery()
@@ -141,7 +140,16 @@ def round_robin(team: Team) -> User | None:
         # UPDATE: compatible with the KEY SHARE lock an item's insert holds on the team row).
         picked = connection.execute(update(Team).where(Team.id == team.id).values(
             last_assigned_user_id=func.coalesce(after_last, ids[0])).returning(Team.last_assigned_user_id)).scalar()
+    if picked is None:  # a team made in this transaction, not committed yet: no one else sees it
+        return turn_in_session(team, people)
     return next(u for u in people if u.id == picked)
+
+
+def turn_in_session(team: Team, people: list[User]) -> User:
+    """The next pick, remembered on the team in the caller's transaction."""
+    pick = next_in_turn(people, team.last_assigned_user_id)
+    team.last_assigned_user_id = pick.id
+    return pick
 
 
 def next_in_turn(people: list[User], last_id: int | None) -> User:

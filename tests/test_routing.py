@@ -87,6 +87,25 @@ def test_round_robin_takes_turns_and_remembers_across_sessions(app, teams):
                      "billing-lead@example.com", "billing-agent-0@example.com"]
 
 
+def test_a_batch_takes_its_turns_at_once_and_the_rotation_goes_on_after_it(app, teams):
+    billing, mobile = teams
+    rule("Billing", billing, Strategy.ROUND_ROBIN, kind="bug")
+    project = create_project("shop", "Shop")
+    db.session.commit()
+    routing.route(new_item(project, kind=Kind.BUG))  # agent 0
+    db.session.commit()
+    batch = [new_item(project, kind=kind) for kind in (Kind.BUG, Kind.IDEA, Kind.BUG, Kind.BUG, Kind.BUG)]
+    routing.route_batch(batch, routing.ordered_rules())
+    db.session.commit()
+    db.session.expire_all()
+    after = new_item(project, kind=Kind.BUG)
+    routing.route(after)
+    assert [item.assignee.email if item.assignee else None for item in batch + [after]] == [
+        "billing-agent-1@example.com", None, "billing-agent-2@example.com", "billing-lead@example.com",
+        "billing-agent-0@example.com", "billing-agent-1@example.com"]
+    assert batch[1].team is None and [e.kind for e in batch[0].events] == ["routed"]
+
+
 def test_a_team_made_in_the_same_transaction_takes_turns_too(app):
     """The demo seeds team, rule and items before its first commit: on PostgreSQL the turn's
     own connection cannot see that team, so the turn is taken in the caller's transaction."""

@@ -44,9 +44,9 @@ def process_pending(limit: int = 500) -> int:
     items = classify.pending_items(limit)
     if not classify.classify_items(items):
         return 0
-    rules, policies = routing.ordered_rules(), sla.all_policies()
+    routing.route_batch(items, routing.ordered_rules())
+    policies = sla.all_policies()
     for item in items:
-        routing.route(item, rules=rules, flush=False)
         sla.apply_sla(item, policies, flush=False)
     db.session.flush()
     return len(items)

@@ -3,14 +3,19 @@ a trained model, route and set the SLA) against a bare endpoint in the same app 
 of the same row. The full path runs in two modes: inline (triaged inside the request) and
 deferred (stored only; `flask triage worker` triages in batches). gunicorn serves the app on
 127.0.0.1; wrk drives it; rounds interleave inline, deferred, bare so all see the same machine.
-Also reports, from the database, the time from arrival to triaged. Prints a table and one
-summary line per figure.
+Also reports, from the database, the time from arrival to triaged. Then the deferred path gets
+a steady offered load of half the bare throughput measured in the same run (locust, constant
+throughput per user: wrk's closed loop cannot hold a rate), and reports its arrival-to-triaged
+p95 (goal <= 2 s). Prints a table and one summary line per figure.
 
     python bench/intake.py [--quick] [--db sqlite|postgres|both] [--workers 4] [--connections 16]
+
+locust comes from requirements-dev.txt; LOCUST=/path/to/locust picks another install.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -94,6 +99,42 @@ def run_wrk(url: str, body: dict, seconds: int, connections: int, workdir: Path)
     return {"rps": rps, "p50": p50, "p95": p95, "p99": p99, "non2xx": int(errors.group(1)) if errors else 0}
 
 
+LOCUSTFILE = """
+import json, os
+from locust import FastHttpUser, constant_throughput, task
+
+class Submitter(FastHttpUser):
+    wait_time = constant_throughput(float(os.environ["BENCH_PER_USER_RATE"]))
+
+    @task
+    def submit(self):
+        self.client.post(os.environ["BENCH_PATH"], data=os.environ["BENCH_BODY"],
+                         headers={"Content-Type": "application/json"})
+"""
+
+
+def locust_command() -> str | None:
+    return os.environ.get("LOCUST") or shutil.which("locust")
+
+
+def run_paced(url: str, body: dict, rate: float, seconds: int, users: int, workdir: Path) -> dict:
+    """Offer `rate` requests per second for `seconds` (users x constant throughput each);
+    returns the rate achieved and the request latencies locust measured."""
+    locustfile, prefix = workdir / "paced_locustfile.py", workdir / f"paced-{uuid.uuid4().hex[:6]}"
+    locustfile.write_text(LOCUSTFILE)
+    host, _, path = url.partition("//")[2].partition("/")
+    env = {**os.environ, "BENCH_PER_USER_RATE": str(rate / users), "BENCH_PATH": "/" + path,
+           "BENCH_BODY": json.dumps(body)}
+    subprocess.run([locust_command(), "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users),
+                    "--run-time", f"{seconds}s", "--host", f"http://{host}", "--csv", str(prefix),
+                    "--only-summary", "--loglevel", "WARNING"], env=env, cwd=workdir, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(f"{prefix}_stats.csv") as stats:
+        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    return {"rps": float(total["Requests/s"]), "p50": float(total["50%"]), "p95": float(total["95%"]),
+            "failures": int(total["Failure Count"])}
+
+
 def triage_delays(env: dict, prefix: str) -> tuple[int, int, list[float]]:
     """Items whose body starts with `prefix`: how many, how many are not yet classified, routed
     and given an SLA, and the seconds from arrival to classification of the others."""
@@ -106,6 +147,16 @@ def triage_delays(env: dict, prefix: str) -> tuple[int, int, list[float]]:
             " [(r.classified_at - r.created_at).total_seconds() for r in done]]))")
     out = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return tuple(json.loads(out.stdout))
+
+
+def drained(env: dict, prefix: str, patience: float = 30) -> tuple[int, int, list[float]]:
+    """triage_delays once the worker has triaged every such item (or after `patience` seconds)."""
+    deadline = time.monotonic() + patience
+    while True:
+        found = triage_delays(env, prefix)
+        if not found[1] or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -162,7 +213,18 @@ def bench_database(kind: str, args) -> dict:
             print(f"  {kind:<8} " + " | ".join(f"{name} {r['rps']:7.1f} req/s p95 {r['p95']:6.1f} ms" for name, r in result.items())
                   + ("  NON-2XX!" if any(r["non2xx"] for r in result.values()) else ""), flush=True)
         time.sleep(3)  # let the worker finish the last batch
-        return {"rounds": rounds, "inline": triage_delays(env, "inline:"), "deferred": triage_delays(env, "deferred:")}
+        delays = {"inline": triage_delays(env, "inline:"), "deferred": triage_delays(env, "deferred:")}
+        paced = None
+        if locust_command():
+            drained(env, "deferred:", patience=120)  # a backlog left by the rounds would be measured too
+            rate = statistics.median(r["bare"]["rps"] for r in rounds) / 2
+            url = targets["deferred"][0]
+            paced = run_paced(url, {**targets["deferred"][1], "message": "paced: fails"}, rate,
+                              args.seconds * 3, args.connections, workdir)
+            paced["offered"], paced["delays"] = rate, drained(env, "paced:")
+            print(f"  {kind:<8} deferred paced at {rate:.1f} req/s: achieved {paced['rps']:.1f} req/s, "
+                  f"request p95 {paced['p95']:.0f} ms, {paced['failures']} failures", flush=True)
+        return {"rounds": rounds, **delays, "paced": paced}
     finally:
         for process in processes:
             process.terminate()
@@ -182,7 +244,8 @@ def environment_line(args) -> str:
     libs = ", ".join(f"{name} {version(name)}" for name in ("flask", "sqlalchemy", "scikit-learn", "gunicorn"))
     return (f"nproc {os.cpu_count()}, Python {platform.python_version()}, {libs}; gunicorn -w {args.workers} "
             f"(sync); wrk -t2 -c{args.connections} {args.seconds}s x {args.rounds} rounds each; SQLite WAL "
-            f"synchronous=FULL; PostgreSQL 127.0.0.1 default settings; rate limits off, form fill time 0")
+            f"synchronous=FULL; PostgreSQL 127.0.0.1 default settings; rate limits off, form fill time 0; "
+            f"fixed rate: locust -u {args.connections} constant throughput, {args.seconds * 3}s")
 
 
 def main() -> None:
@@ -195,12 +258,15 @@ def main() -> None:
     args.rounds, args.seconds = (3, 3) if args.quick else (5, 6)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
+    if not locust_command():
+        print("locust is not installed (pip install -r requirements-dev.txt): no fixed-rate figure")
     print(environment_line(args))
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for kind in kinds:
         result = bench_database(kind, args)
         for name in ("inline", "deferred"):
-            ratios = [r[name]["rps"] / r["bare"]["rps"] for r in result["rounds"]]
+            # A round whose bare run failed outright (0 req/s: the lock timed out) has no ratio.
+            ratios = [r[name]["rps"] / r["bare"]["rps"] for r in result["rounds"] if r["bare"]["rps"]] or [float("nan")]
             print(f"intake {name}/bare ratio {statistics.median(ratios):.2f} (min {min(ratios):.2f}) {kind}")
         for name in ("inline", "deferred", "bare"):
             rps = statistics.median(r[name]["rps"] for r in result["rounds"])
@@ -210,6 +276,11 @@ def main() -> None:
             total, unfinished, delays = result[name]
             print(f"intake {name} arrival-to-triaged p50 {percentile(delays, 0.5):.2f} s p95 "
                   f"{percentile(delays, 0.95):.2f} s; {total} items, {unfinished} not triaged {kind}")
+        if paced := result["paced"]:
+            total, unfinished, delays = paced["delays"]
+            print(f"intake deferred at fixed rate {paced['offered']:.0f} req/s (bare/2, achieved {paced['rps']:.0f}) "
+                  f"arrival-to-triaged p50 {percentile(delays, 0.5):.2f} s p95 {percentile(delays, 0.95):.2f} s, "
+                  f"request p95 {paced['p95']:.0f} ms; {total} items, {unfinished} not triaged {kind}")
 
 
 if __name__ == "__main__":

@@ -87,6 +87,43 @@ def test_round_robin_takes_turns_and_remembers_across_sessions(app, teams):
                      "billing-lead@example.com", "billing-agent-0@example.com"]
 
 
+def test_a_batch_takes_its_turns_at_once_and_the_rotation_goes_on_after_it(app, teams):
+    billing, mobile = teams
+    rule("Billing", billing, Strategy.ROUND_ROBIN, kind="bug")
+    project = create_project("shop", "Shop")
+    db.session.commit()
+    routing.route(new_item(project, kind=Kind.BUG))  # agent 0
+    db.session.commit()
+    batch = [new_item(project, kind=kind) for kind in (Kind.BUG, Kind.IDEA, Kind.BUG, Kind.BUG, Kind.BUG)]
+    routing.route_batch(batch, routing.ordered_rules())
+    db.session.commit()
+    db.session.expire_all()
+    after = new_item(project, kind=Kind.BUG)
+    routing.route(after)
+    assert [item.assignee.email if item.assignee else None for item in batch + [after]] == [
+        "billing-agent-1@example.com", None, "billing-agent-2@example.com", "billing-lead@example.com",
+        "billing-agent-0@example.com", "billing-agent-1@example.com"]
+    assert batch[1].team is None and [e.kind for e in batch[0].events] == ["routed"]
+
+
+def test_a_team_made_in_the_same_transaction_takes_turns_too(app):
+    """The demo seeds team, rule and items before its first commit: on PostgreSQL the turn's
+    own connection cannot see that team, so the turn is taken in the caller's transaction."""
+    team = builders.Team(name="Fresh", calendar={})
+    team.memberships = [builders.TeamMember(user=builders.person(f"fresh-{n}@example.com"), role=builders.TeamRole.MEMBER)
+                        for n in range(2)]
+    db.session.add(team)
+    db.session.flush()
+    routing.save_rule(None, name="All", conditions={}, team_id=team.id, assignee_id=None, strategy=Strategy.ROUND_ROBIN)
+    project = create_project("shop", "Shop")
+    picks = []
+    for _ in range(3):
+        item = new_item(project)
+        routing.route(item)
+        picks.append(item.assignee.email)
+    assert picks == ["fresh-0@example.com", "fresh-1@example.com", "fresh-0@example.com"]
+
+
 def test_two_intakes_at_once_take_turns_without_deadlock(app, teams):
     """Both transactions hold a key-share lock on the team row (their item's foreign key)
     before round robin locks it; the lock it takes must not deadlock with that."""
@@ -187,7 +224,7 @@ def test_intake_routes_after_classification_and_sets_due_times(app, teams, monke
     billing, _ = teams
     builders.policy("P2", first=30, resolution=120)
     rule("P2 to billing", billing, Strategy.ROUND_ROBIN, priority="P2")
-    monkeypatch.setattr(classify, "classify_items", lambda items: [setattr(i, "priority", "P2") for i in items])
+    monkeypatch.setattr(classify, "classify_items", lambda items, **_: [setattr(i, "priority", "P2") for i in items])
     item = submit_feedback(create_project("shop", "Shop"), Submission(kind=Kind.BUG, title="Refund missing"))
     db.session.commit()
     assert item.team == billing and item.assignee is not None

@@ -1,6 +1,7 @@
 """The widget API's rules, called directly: origins, form tokens, identities, context."""
 import pytest
 
+from triage.api.schemas import feedback as feedback_schema
 from triage.services import DomainError, antispam, widget
 
 SECRET = "s3cret"
@@ -65,16 +66,16 @@ def test_identity_signature_is_hmac_of_canonical_json():
 
 
 def test_derived_title_is_the_first_line_cut_at_a_word():
-    assert widget.derive_title("", "Short one") == ("Short one", "")
-    assert widget.derive_title("", "Line one\nline two") == ("Line one", "Line one\nline two")
-    title, body = widget.derive_title("", "word " * 60)
-    assert len(title) <= widget.DERIVED_TITLE + 1 and title.endswith("word…") and body
-    assert widget.derive_title("Given", "text") == ("Given", "text")
+    assert feedback_schema.derive_title("", "Short one") == ("Short one", "")
+    assert feedback_schema.derive_title("", "Line one\nline two") == ("Line one", "Line one\nline two")
+    title, body = feedback_schema.derive_title("", "word " * 60)
+    assert len(title) <= feedback_schema.DERIVED_TITLE + 1 and title.endswith("word…") and body
+    assert feedback_schema.derive_title("Given", "text") == ("Given", "text")
 
 
 def test_context_is_bounded():
-    context = widget.clean_context({"page_url": "x" * 5000, "metadata": {f"k{i}": i for i in range(50)},
+    context = feedback_schema.clean_context({"page_url": "x" * 5000, "metadata": {f"k{i}": i for i in range(50)},
                                     "js_errors": "not a list", "viewport": {"w": 1}}, "UA/1.0")
-    assert len(context["page_url"]) == 2000 and len(context["metadata"]) == widget.MAX_META_KEYS
+    assert len(context["page_url"]) == 2000 and len(context["metadata"]) == feedback_schema.MAX_META_KEYS
     assert context["user_agent"] == "UA/1.0" and context["viewport"] == '{"w": 1}'
     assert "js_errors" not in context

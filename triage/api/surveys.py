@@ -12,6 +12,7 @@ from typing import Any
 from flask import json, jsonify, request
 
 from triage.api import bp
+from triage.api.schemas.feedback import InvalidSubmission
 from triage.api.views import checked_project, json_object, overall, per_address, per_key, preflight, token_limit
 from triage.extensions import csrf, db
 from triage.models import Project, Survey
@@ -49,7 +50,7 @@ def respondent(project: Project, visitor: Any, user: Any, signature: Any) -> str
     if not (isinstance(visitor, str) and VISITOR_RE.match(visitor)):
         errors["visitor"] = "The widget's visitor id: 8 to 100 letters, digits, - or _."
     if errors:
-        raise widget.InvalidSubmission(errors)
+        raise InvalidSubmission(errors)
     return f"visitor:{visitor}"
 
 
@@ -74,7 +75,7 @@ def parsed_score(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise widget.InvalidSubmission({"score": "A whole number on the survey's scale."})
+        raise InvalidSubmission({"score": "A whole number on the survey's scale."})
     return value
 
 
@@ -92,7 +93,7 @@ def answer_survey(token: str):
     who = respondent(found.project, data.get("visitor"), data.get("user"), data.get("user_signature"))
     score, comment = parsed_score(data.get("score")), data.get("comment") or ""
     if not isinstance(comment, str):
-        raise widget.InvalidSubmission({"comment": "Must be a string."})
+        raise InvalidSubmission({"comment": "Must be a string."})
     answer = surveys.record_response(found, score, comment.replace("\x00", ""), respondent=who)
     db.session.commit()
     return jsonify(id=answer.id), 201

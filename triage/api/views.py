@@ -8,10 +8,11 @@ the one-time upload token the 201 handed out, not by anything the browser adds b
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request, url_for
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import UnsupportedMediaType
 
 from triage.api import bp, cors
+from triage.api.schemas import feedback as feedback_schema
+from triage.api.schemas.feedback import InvalidSubmission
 from triage.extensions import csrf, db, limiter
 from triage.models import Channel, Feedback, Project
 from triage.services import DomainError, antispam, attachments, intake, items, widget
@@ -59,7 +60,7 @@ def json_object() -> dict:
     request.max_content_length = config("API_MAX_BODY")
     data = request.get_json()
     if not isinstance(data, dict):
-        raise widget.InvalidSubmission({"body": "Send a JSON object."})
+        raise InvalidSubmission({"body": "Send a JSON object."})
     return data
 
 
@@ -91,23 +92,16 @@ def submit_feedback():
         return preflight()
     data = json_object()
     project = checked_project(widget.project_by_public_key(str(data.get("public_key") or "")))
-    idempotency_key = request.headers.get("Idempotency-Key") or None
+    submission = feedback_schema.parse_submission(
+        data, project, channel=Channel.WIDGET if request.headers.get("Origin") else Channel.API,
+        user_agent=request.headers.get("User-Agent", ""),
+        idempotency_key=request.headers.get("Idempotency-Key") or None)
     reasons = antispam.spam_reasons(data.get("form_token"), data.get("website"), project.public_key,
                                     config("SECRET_KEY"), max_age=config("FORM_TOKEN_MAX_AGE"),
                                     min_fill=config("FORM_MIN_FILL_SECONDS"))
-    try:
-        item, created = widget.accept(
-            project, data, channel=Channel.WIDGET if request.headers.get("Origin") else Channel.API,
-            user_agent=request.headers.get("User-Agent", ""), idempotency_key=idempotency_key,
-            spam_reasons=reasons)
-        answer = receipt(item)  # before the commit, which expires the item and would cost a reload
-        db.session.commit()
-    except IntegrityError:  # the same key sent twice at once: the other request stored it
-        db.session.rollback()
-        item, created = intake.item_by_idempotency_key(project, idempotency_key or ""), False
-        if item is None:
-            raise
-        answer = receipt(item)
+    item, created = intake.accept(project, submission, spam_reasons=reasons)
+    answer = receipt(item)  # before the commit, which expires the item and would cost a reload
+    db.session.commit()
     return jsonify(answer), 201 if created else 200
 
 
@@ -124,7 +118,7 @@ def upload_attachment(item_id: int):
         raise UploadRefused("The upload token is not valid for this item (or was used already).")
     upload = request.files.get("file")
     if upload is None:
-        raise widget.InvalidSubmission({"file": "Attach the image as the form field 'file'."})
+        raise InvalidSubmission({"file": "Attach the image as the form field 'file'."})
     attachment = attachments.add_screenshot(
         item, upload.read(), upload.filename or "", attachments.upload_folder(),
         max_bytes=config("UPLOAD_MAX_BYTES"), max_pixels=config("UPLOAD_MAX_PIXELS"),

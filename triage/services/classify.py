@@ -82,8 +82,9 @@ def apply_prediction(item: Feedback, prediction: Prediction) -> None:
         "priority": item.priority, "confidence": item.confidence, "model": item.model_version}))
 
 
-def classify_items(items: list[Feedback]) -> int:
-    """Predict for items in one batch; on failure they stay unclassified. Returns how many were classified."""
+def classify_items(items: list[Feedback], flush: bool = True) -> int:
+    """Predict for items in one batch; on failure they stay unclassified. Returns how many were
+    classified. flush=False leaves the flush to the caller (intake stores a new item once)."""
     if not items:
         return 0
     try:
@@ -95,7 +96,8 @@ def classify_items(items: list[Feedback]) -> int:
         return 0
     for item, prediction in zip(items, predictions):
         apply_prediction(item, prediction)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return len(items)
 
 

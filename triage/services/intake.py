@@ -1,14 +1,17 @@
-"""Accepting feedback from any channel: one transaction stores the item and its first Event."""
+"""Accepting feedback from any channel: one flush stores the item, its first Event and what
+inline triage gave it; an idempotency key makes a retried submission return the stored item."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
-from triage.models import Channel, Event, Feedback, Kind, Project, Severity
-from triage.services import DomainError, NotFound, pipeline
+from triage.models import Channel, Event, Feedback, Kind, Project, Severity, Status, utcnow
+from triage.services import DomainError, NotFound, locks, pipeline
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
@@ -49,41 +52,82 @@ def compose_bug_body(description: str, steps: str, expected: str, actual: str) -
 
 
 def submit_feedback(project: Project, sub: Submission) -> Feedback:
-    """Store a new item with its "created" Event, or return the item already stored
-    under the same idempotency key (a retried submission never makes a second one)."""
+    """Store a new item (see accept) and return it, or the item already stored under the
+    same idempotency key: a retried submission never makes a second one."""
+    return accept(project, sub)[0]
+
+
+def accept(project: Project, sub: Submission, spam_reasons: Sequence[str] = ()) -> tuple[Feedback, bool]:
+    """Store a new item with its "created" Event, triaged inline when the app says so, in one
+    flush; or return the item already stored under the same idempotency key. The flag says
+    whether the item was created now. Non-empty `spam_reasons` quarantine it (kept for an
+    admin, off the board). Two requests with the same key at once make one item: the
+    loser's insert fails in a savepoint and it returns the winner's item."""
+    title, email = checked_title(sub), checked_email(sub)
+    if sub.idempotency_key and (existing := item_by_idempotency_key(project, sub.idempotency_key)):
+        return existing, False
+    if spam_reasons:
+        sub.quarantined = True
+        sub.context = {**sub.context, "quarantine": list(spam_reasons)}
+    item = new_item(project, sub, title, email)
+    # Triage the item before anything is written: the steps read rules and policies (no
+    # autoflush of the half-built item), then one flush stores it with all it gained.
+    with db.session.no_autoflush:
+        db.session.add(item)
+        db.session.add(Event(feedback=item, kind="created", data={"channel": sub.channel.value}))
+        pipeline.after_intake(item, flush=False)
+    if not sub.idempotency_key:
+        db.session.flush()
+        return item, True
+    try:
+        flush_in_savepoint(item)
+    except IntegrityError:  # another request stored the same key since this one looked
+        if (existing := item_by_idempotency_key(project, sub.idempotency_key)) is None:
+            raise
+        return existing, False
+    return item, True
+
+
+def checked_title(sub: Submission) -> str:
     title = sub.title.strip()
     if not title:
         raise DomainError("A summary is required.")
     if len(title) > MAX_TITLE or len(sub.body) > MAX_BODY:
         raise DomainError(f"Summary is limited to {MAX_TITLE} and text to {MAX_BODY} characters.")
-    if sub.idempotency_key:
-        existing = item_by_idempotency_key(project, sub.idempotency_key)
-        if existing is not None:
-            return existing
+    return title
+
+
+def checked_email(sub: Submission) -> str | None:
     # Lower-casing can lengthen a string ("İ" becomes two code points): check the stored form.
     email = (sub.email or "").strip().lower() or None
     if email and len(email) > MAX_EMAIL:
         raise DomainError(f"An email address has at most {MAX_EMAIL} characters.")
-    item = Feedback(
-        project=project,
-        channel=sub.channel,
-        kind=sub.kind,
-        title=title,
-        body=sub.body.strip(),
-        severity=sub.severity,
-        submitter_email=email,
-        submitter_name=(sub.name or "").strip() or None,
-        context=sub.context,
-        idempotency_key=sub.idempotency_key,
-        quarantined=sub.quarantined,
+    return email
+
+
+def new_item(project: Project, sub: Submission, title: str, email: str | None) -> Feedback:
+    """The unsaved item, with every value the triage steps read set now rather than by the
+    column defaults at the flush."""
+    return Feedback(
+        project=project, channel=sub.channel, kind=sub.kind, title=title, body=sub.body.strip(),
+        severity=sub.severity, submitter_email=email, submitter_name=(sub.name or "").strip() or None,
+        context=sub.context, idempotency_key=sub.idempotency_key, quarantined=sub.quarantined,
+        status=Status.NEW, tags=[], prediction={}, vote_count=0, escalation_level=0, created_at=utcnow(),
         team_id=project.default_team_id,  # the id alone: loading the team would cost a query
         attachments=[],  # a new item has none; saying so spares a query when they are counted
     )
-    db.session.add(item)
-    db.session.add(Event(feedback=item, kind="created", data={"channel": sub.channel.value}))
-    db.session.flush()
-    pipeline.after_intake(item)
-    return item
+
+
+def flush_in_savepoint(item: Feedback) -> None:
+    """Flush the new item and what came with it inside a savepoint, so that an IntegrityError
+    (its idempotency key stored meanwhile) rolls back only that and leaves the session usable."""
+    mine = [o for o in db.session.new if o is item or getattr(o, "feedback", None) is item]
+    for obj in mine:  # begin_nested flushes what is pending first: keep the item for the savepoint
+        if obj in db.session:  # (the item's events go with it)
+            db.session.expunge(obj)
+    locks.begin_write()  # SQLite: a SAVEPOINT outside a transaction would commit on release
+    with db.session.begin_nested():
+        db.session.add_all(mine)
 
 
 def item_by_idempotency_key(project: Project, key: str) -> Feedback | None:

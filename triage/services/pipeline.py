@@ -8,20 +8,24 @@ from triage.models import Feedback, User
 from triage.services import classify, locks, routing, sla
 
 
-def after_intake(item: Feedback) -> None:
-    """Run the triage steps on a newly stored item (flushes; the caller commits).
+def after_intake(item: Feedback, flush: bool = True) -> None:
+    """Run the triage steps on a new item (flushes unless told not to; the caller commits).
 
     Each step must leave the item valid if it cannot do its part: an item is never
     lost or rejected because a later step failed. Suspected spam (quarantined) skips them
     all until an admin releases it (items.release runs them then). With CLASSIFY_INLINE
     off, intake only stores the item and `flask triage worker` triages it in batches.
+    Intake runs the steps on the item before it is stored (flush=False), so that one flush
+    writes the item with its labels, team and due times.
     """
     if item.quarantined or not current_app.config["CLASSIFY_INLINE"]:
         return  # left pending: the worker's next pass triages it
-    classify.classify_items([item])
+    classify.classify_items([item], flush=False)
     # Routing and SLA read the category and priority set above, so they come after it.
-    routing.route(item)
-    sla.apply_sla(item)
+    routing.route(item, flush=False)
+    sla.apply_sla(item, flush=False)
+    if flush:
+        db.session.flush()
 
 
 def after_reclassification(item: Feedback, actor: User) -> None:
@@ -40,9 +44,9 @@ def process_pending(limit: int = 500) -> int:
     items = classify.pending_items(limit)
     if not classify.classify_items(items):
         return 0
-    rules, policies = routing.ordered_rules(), sla.all_policies()
+    routing.route_batch(items, routing.ordered_rules())
+    policies = sla.all_policies()
     for item in items:
-        routing.route(item, rules=rules, flush=False)
         sla.apply_sla(item, policies, flush=False)
     db.session.flush()
     return len(items)

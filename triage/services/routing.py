@@ -9,13 +9,27 @@ on reclassification; every application is an Event("routed") naming the rule.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import joinedload
 
 from triage.extensions import db
-from triage.models import Channel, Event, Feedback, Kind, RoutingRule, Status, Strategy, Team, TeamRole, User
+from triage.models import (
+    Channel,
+    Event,
+    Feedback,
+    Kind,
+    RoutingRule,
+    Status,
+    Strategy,
+    Team,
+    TeamMember,
+    TeamRole,
+    User,
+)
 from triage.services import DomainError, locks
 
 CONDITION_KEYS = ("project_id", "channel", "kind", "category", "priority", "tag", "keyword", "pattern")
@@ -46,8 +60,12 @@ def matches(conditions: dict[str, Any], item: Feedback) -> bool:
 
 
 def ordered_rules(active_only: bool = True) -> list[RoutingRule]:
-    query = select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
-    return list(db.session.scalars(query.where(RoutingRule.active) if active_only else query))
+    """The rules in their order, with what applying one reads (team, members, assignee) loaded
+    in one statement rather than one per team and per person."""
+    query = (select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+             .options(joinedload(RoutingRule.assignee),
+                      joinedload(RoutingRule.team).joinedload(Team.memberships).joinedload(TeamMember.user)))
+    return list(db.session.scalars(query.where(RoutingRule.active) if active_only else query).unique())
 
 
 def assigned_by_hand(item: Feedback) -> bool:
@@ -56,26 +74,43 @@ def assigned_by_hand(item: Feedback) -> bool:
     return any(e.kind == "assigned" and e.actor_id is not None for e in item.events)
 
 
-def route(item: Feedback, actor: User | None = None,
-          rules: list[RoutingRule] | None = None, flush: bool = True) -> RoutingRule | None:
+def route(item: Feedback, actor: User | None = None, flush: bool = True) -> RoutingRule | None:
     """Give the item the team and assignee of the first matching active rule, or its project's
     default team (flushes); returns the rule. Items assigned by hand are left alone.
-    A batch passes `rules` (ordered_rules()) to read them once, and flush=False to flush
-    once for all its items."""
+    Intake passes flush=False to store the item once with all it gained."""
     if assigned_by_hand(item):
         return None
-    rules = ordered_rules() if rules is None else rules
-    rule = next((r for r in rules if matches(r.conditions, item)), None)
-    team = rule.team if rule else item.project.default_team
-    if team is None:
-        return None
-    item.team, item.assignee = team, pick_assignee(rule, team)
-    db.session.add(Event(feedback=item, actor=actor, kind="routed", data={
-        "rule_id": rule.id if rule else None, "rule": rule.name if rule else "project default team",
-        "team": team.name, "assignee": item.assignee.email if item.assignee else None}))
+    rule, team = destination(item, ordered_rules())
+    if team is not None:
+        send(item, rule, team, pick_assignee(rule, team), actor)
     if flush:
         db.session.flush()
     return rule
+
+
+def route_batch(items: list[Feedback], rules: list[RoutingRule]) -> None:
+    """Route a worker's batch as `route` does each item (the caller flushes), taking the
+    round-robin turns of each team for the whole batch at once."""
+    plans = [(item, *destination(item, rules)) for item in items if not assigned_by_hand(item)]
+    plans = [(item, rule, team) for item, rule, team in plans if team is not None]
+    rotating = Counter(team for _, rule, team in plans if rule and rule.strategy == Strategy.ROUND_ROBIN)
+    turns = {team: iter(take_turns(team, count)) for team, count in rotating.items()}
+    for item, rule, team in plans:
+        in_turn = rule is not None and rule.strategy == Strategy.ROUND_ROBIN
+        send(item, rule, team, next(turns[team], None) if in_turn else pick_assignee(rule, team), None)
+
+
+def destination(item: Feedback, rules: list[RoutingRule]) -> tuple[RoutingRule | None, Team | None]:
+    """The first matching rule and its team, or no rule and the project's default team."""
+    rule = next((r for r in rules if matches(r.conditions, item)), None)
+    return rule, rule.team if rule else item.project.default_team
+
+
+def send(item: Feedback, rule: RoutingRule | None, team: Team, assignee: User | None, actor: User | None) -> None:
+    item.team, item.assignee = team, assignee
+    db.session.add(Event(feedback=item, actor=actor, kind="routed", data={
+        "rule_id": rule.id if rule else None, "rule": rule.name if rule else "project default team",
+        "team": team.name, "assignee": assignee.email if assignee else None}))
 
 
 def candidates(team: Team) -> list[User]:
@@ -96,30 +131,47 @@ def pick_assignee(rule: RoutingRule | None, team: Team) -> User | None:
 
 
 def round_robin(team: Team) -> User | None:
-    """The member after the team's last pick (by user id, wrapping around); remembers the pick.
+    """The member after the team's last pick (by user id, wrapping around); remembers the pick."""
+    picks = take_turns(team, 1)
+    return picks[0] if picks else None
 
-    On PostgreSQL the pick is made and stored in its own short transaction on a second
+
+# The rotation is the candidates' ids in order; one statement moves the team's last pick
+# `count` places on from wherever it is and returns it, under the row lock the UPDATE takes
+# (FOR NO KEY UPDATE: compatible with the KEY SHARE lock an item's insert holds on the team).
+ADVANCE = text(
+    "UPDATE teams SET last_assigned_user_id = (CAST(:ids AS integer[]))[CAST((("
+    "SELECT count(*) FROM unnest(CAST(:ids AS integer[])) AS taken(id)"
+    " WHERE taken.id <= coalesce(teams.last_assigned_user_id, 0)) + :count - 1) % :n AS integer) + 1]"
+    " WHERE teams.id = :team RETURNING last_assigned_user_id")
+
+
+def take_turns(team: Team, count: int) -> list[User]:
+    """The next `count` people in the team's rotation; remembers the last of them.
+
+    On PostgreSQL the turns are taken and stored in their own short transaction on a second
     connection, so the team row is locked for microseconds rather than for the rest of the
     intake (or a worker's whole batch), which would queue every other intake behind it. A
-    rolled-back intake may thus skip a turn. SQLite serialises writers anyway: there the pick
-    is part of the caller's transaction.
+    rolled-back intake may thus skip a turn. SQLite serialises writers anyway: there the turns
+    are part of the caller's transaction.
     """
     people = candidates(team)
     if not people:
-        return None
-    if locks.is_sqlite():
-        team.last_assigned_user_id = next_in_turn(people, team.last_assigned_user_id).id
-        return db.session.get(User, team.last_assigned_user_id)
-    with db.engine.begin() as connection:
-        # Losing the last step of the rotation in a crash is harmless: skip the wait for the disk.
-        connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        # FOR NO KEY UPDATE: compatible with the KEY SHARE lock the item's own INSERT holds
-        # on this row (its foreign key), which FOR UPDATE would wait for forever.
-        last = connection.execute(select(Team.last_assigned_user_id).where(Team.id == team.id)
-                                  .with_for_update(key_share=True)).scalar()
-        pick = next_in_turn(people, last)
-        connection.execute(update(Team).where(Team.id == team.id).values(last_assigned_user_id=pick.id))
-    return pick
+        return []
+    if not locks.is_sqlite():
+        with db.engine.begin() as connection:
+            # Losing the last step of the rotation in a crash is harmless: skip the wait for the disk.
+            connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            last = connection.execute(ADVANCE, {"ids": [u.id for u in people], "count": count,
+                                                "n": len(people), "team": team.id}).scalar()
+        if last is not None:  # None: a team made in this transaction, not committed yet: no one else sees it
+            end = next(i for i, u in enumerate(people) if u.id == last)
+            return [people[(end - count + 1 + j) % len(people)] for j in range(count)]
+    picks = []
+    for _ in range(count):
+        picks.append(next_in_turn(people, team.last_assigned_user_id))
+        team.last_assigned_user_id = picks[-1].id
+    return picks
 
 
 def next_in_turn(people: list[User], last_id: int | None) -> User:

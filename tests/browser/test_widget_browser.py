@@ -147,7 +147,8 @@ def test_lost_answer_is_retried_after_a_reload_with_the_same_key(page, live_app,
     with page.expect_response("**/api/v1/feedback") as answer:
         open_page(page, url)
     assert answer.value.status == 200  # the stored item, acknowledged at last
-    assert page.evaluate(f"localStorage.getItem('triage.pending.{project.public_key}')") is None
+    # The page forgets the message once it has read the answer: a moment after the response event.
+    page.wait_for_function(f"localStorage.getItem('triage.pending.{project.public_key}') === null", timeout=5000)
     [item] = items()
     assert item.idempotency_key == keys[0] and item.title == "Checkout button does nothing"
 

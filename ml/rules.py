@@ -65,6 +65,11 @@ class DefaultRule:
             not self.any_of or any(t in tokens for t in self.any_of))
 
 
+# A how-to question stays a question even when it names a harm ("how do I restore deleted
+# files?"); harm_is_a_bug is for reports phrased as questions or comments.
+_HOW_TO = re.compile(r"\b(how (do|can|could|should|to)|is there a way|is it possible|where (do|can|is)|"
+                     r"can (i|we|you)|could you|what (is|are|does))\b", re.IGNORECASE)
+
 _HARMS = ("harm=data_loss", "harm=money", "harm=security", "harm=safety", "harm=legal",
           "harm=outage")
 
@@ -185,7 +190,8 @@ class Rulebook:
         why += [s.label for s in signals if s.type.group != "cosmetic"]
         tokens = {s.token for s in signals}
         for rule in self.defaults:
-            if rule.category and prediction.category in ("question", "other") and rule.matches(tokens):
+            if (rule.category and prediction.category in ("question", "other") and rule.matches(tokens)
+                    and not _HOW_TO.search(f"{title}\n{body}")):
                 prediction.category = rule.category
                 why.append(f"rule {rule.name}")
         if prediction.category == "bug":

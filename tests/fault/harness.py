@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -47,7 +48,18 @@ class Gunicorn:
         raise AssertionError("gunicorn did not answer within 15 s")
 
     def kill(self) -> None:
+        """SIGKILL the process group and wait until its listening socket is gone (the kernel
+        closes it as the processes die; gunicorn would otherwise retry the bind a second later)."""
         os.killpg(self.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    sock.bind(("127.0.0.1", self.port))
+                    return
+                except OSError:
+                    time.sleep(0.01)
 
     def close(self) -> None:
         if self.pid:

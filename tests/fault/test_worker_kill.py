@@ -27,7 +27,7 @@ from triage.models import Channel, DeliveryChannel, DeliveryStatus, Event, Feedb
 from triage.services import accounts, intake, notify
 
 ROOT = Path(__file__).resolve().parents[2]
-ITEMS, NOTES = 800, 30
+ITEMS, NOTES = 600, 30
 # NOTIFY_BACKOFF_SECONDS is not read from the environment; its 30 s default is also the lease a
 # killed worker's claimed rows wait out. The app's own factory call sets 1 s, all else is the environment.
 APP = "triage:create_app({'NOTIFY_BACKOFF_SECONDS': 1})"

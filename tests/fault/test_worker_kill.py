@@ -142,7 +142,62 @@ def wait_until(condition, timeout: float, what: str) -> None:
     raise AssertionError(f"not within {timeout} s: {what}")
 
 
-def test_workers_killed_mid_batch_classify_once_and_deliver_everything(make_app, database_url, tmp_path, sinks):
+def counts(app) -> tuple[int, int]:
+    """(items not classified yet, notifications sent), read afresh."""
+    with app.app_context():
+        db.session.remove()
+        pending = db.session.scalar(select(func.count()).select_from(Feedback).where(Feedback.category.is_(None)))
+        sent = db.session.scalar(select(func.count()).select_from(Notification)
+                                 .where(Notification.status == DeliveryStatus.SENT))
+    return pending, sent
+
+
+@pytest.fixture
+def workers(database_url, tmp_path, sinks):
+    """Two workers, a and b (not started), each with its own SMTP sink; stopped at the end."""
+    env = {**os.environ, "TRIAGE_ENV": "production", "SECRET_KEY": "fault-test-secret",
+           "TRIAGE_CLASSIFY_INLINE": "0", "SMTP_HOST": "127.0.0.1", "MODEL_FOLDER": str(tmp_path / "models")}
+    found = {label: Worker(label, {**env, "DATABASE_URL": with_name(database_url, f"fault_{label}"),
+                                   "SMTP_PORT": str(sinks.port(label))}, tmp_path / f"worker-{label}.log")
+             for label in ("a", "b")}
+    yield found
+    for worker in found.values():
+        worker.stop()
+
+
+def kill_mid_classification(app, workers: dict, database_url: str) -> Worker:
+    """SIGKILL whichever worker is first seen inside a classification batch, restart it."""
+    probe, victim = create_engine(database_url), []
+    try:
+        wait_until(lambda: victim.extend(w for w in workers.values() if in_batch(w, database_url, probe)) or victim,
+                   20, "a worker inside a classification batch")
+    finally:
+        probe.dispose()
+    victim[0].kill()
+    assert counts(app)[0] > 0, "the batch was not cut short"
+    victim[0].start()
+    return victim[0]
+
+
+def kill_mid_delivery(app, workers: dict, sinks: Sinks) -> tuple[str, str]:
+    """Queue NOTES emails; SIGKILL the worker whose handoff of the 4th gets no answer, restart
+    it. Returns the killed worker's label and the subject in flight."""
+    with app.app_context():
+        items = db.session.scalars(select(Feedback).order_by(Feedback.id).limit(NOTES)).all()
+        for i, item in enumerate(items):
+            notify.enqueue(dedupe_key=f"fault:{i}", channel=DeliveryChannel.EMAIL, feedback=item,
+                           recipient=f"person{i}@example.com", subject=f"Note {i}", text="Hello")
+        db.session.commit()
+    assert sinks.holding.wait(20), "no delivery reached the SMTP sinks"
+    held_by, held_subject = sinks.held
+    workers[held_by].kill()
+    sinks.released.set()
+    assert counts(app)[1] < NOTES, "the delivery batch was not cut short"
+    workers[held_by].start()
+    return held_by, held_subject
+
+
+def test_workers_killed_mid_batch_classify_once_and_deliver_everything(make_app, database_url, workers, sinks):
     app = make_app(CLASSIFY_INLINE=False)
     with app.app_context():
         project = accounts.create_project("shop", "Shop")
@@ -150,60 +205,20 @@ def test_workers_killed_mid_batch_classify_once_and_deliver_everything(make_app,
             intake.submit_feedback(project, intake.Submission(
                 kind=Kind.BUG, title=f"Export number {i} crashes", body="Every time.", channel=Channel.API))
         db.session.commit()
-    pending = select(func.count()).select_from(Feedback).where(Feedback.category.is_(None))
-    env = {**os.environ, "TRIAGE_ENV": "production", "SECRET_KEY": "fault-test-secret",
-           "TRIAGE_CLASSIFY_INLINE": "0", "SMTP_HOST": "127.0.0.1", "MODEL_FOLDER": str(tmp_path / "models")}
-    workers = {label: Worker(label, {**env, "DATABASE_URL": with_name(database_url, f"fault_{label}"),
-                                     "SMTP_PORT": str(sinks.port(label))}, tmp_path / f"worker-{label}.log")
-               for label in ("a", "b")}
-    probe = create_engine(database_url)
-    try:
-        for worker in workers.values():
-            worker.start()
-        # 1. Kill whichever worker is first seen inside a classification batch; restart it.
-        victim: list[Worker] = []
-        wait_until(lambda: victim.extend(w for w in workers.values() if in_batch(w, database_url, probe)) or victim,
-                   20, "a worker inside a classification batch")
-        victim[0].kill()
-        with app.app_context():
-            assert db.session.scalar(pending) > 0, "the batch was not cut short"
-        victim[0].start()
-
-        # 2. A batch of notifications; kill the worker whose SMTP handoff of the 4th is unanswered.
-        with app.app_context():
-            items = db.session.scalars(select(Feedback).order_by(Feedback.id).limit(NOTES)).all()
-            for i, item in enumerate(items):
-                notify.enqueue(dedupe_key=f"fault:{i}", channel=DeliveryChannel.EMAIL, feedback=item,
-                               recipient=f"person{i}@example.com", subject=f"Note {i}", text="Hello")
-            db.session.commit()
-        assert sinks.holding.wait(20), "no delivery reached the SMTP sinks"
-        held_by, held_subject = sinks.held
-        workers[held_by].kill()
-        sinks.released.set()
-        with app.app_context():
-            sent = select(func.count()).select_from(Notification).where(Notification.status == DeliveryStatus.SENT)
-            assert db.session.scalar(sent) < NOTES, "the delivery batch was not cut short"
-        workers[held_by].start()
-
-        def finished() -> bool:
-            with app.app_context():
-                db.session.remove()
-                return db.session.scalar(pending) == 0 and db.session.scalar(sent) == NOTES
-        wait_until(finished, 25, "every item classified and every notification sent")
-    finally:
-        for worker in workers.values():
-            worker.stop()
-        probe.dispose()
+    for worker in workers.values():
+        worker.start()
+    victim = kill_mid_classification(app, workers, database_url)
+    held_by, held_subject = kill_mid_delivery(app, workers, sinks)
+    wait_until(lambda: counts(app) == (0, NOTES), 25, "every item classified and every notification sent")
 
     with app.app_context():
-        db.session.remove()
         classified = Counter(db.session.scalars(select(Event.feedback_id).where(Event.kind == "classified")))
         notified = Counter(db.session.scalars(select(Event.feedback_id).where(Event.kind == "notified")))
         notes = db.session.scalars(select(Notification)).all()
     assert len(classified) == ITEMS and set(classified.values()) == {1}
     assert all(n.status == DeliveryStatus.SENT for n in notes) and set(notified.values()) == {1}
     deliveries = Counter(sinks.received)
-    print(f"victims {victim[0].label} (classifying), {held_by} (delivering {held_subject}); "
+    print(f"victims {victim.label} (classifying), {held_by} (delivering {held_subject}); "
           f"deliveries {sum(deliveries.values())} of {NOTES} notifications")
     assert set(deliveries) == {f"Note {i}" for i in range(NOTES)}
     # At least once: only the message handed to SMTP before the kill and not yet recorded as sent

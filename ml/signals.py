@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .text import MAX_BODY_CHARS
+
 NEGATION_WINDOW = 4
 _FLAGS = re.IGNORECASE
 _NEGATOR = re.compile(r"\b(no|not|never|nothing|none|without|nobody\s+lost)\b|n't\b|n’t\b", _FLAGS)
@@ -274,7 +276,8 @@ def _negated(text: str, start: int, end: int) -> bool:
 
 def find_signals(title: str | None, body: str | None) -> list[Signal]:
     """Return the signals present in a report, in SIGNAL_TYPES order, junk last."""
-    text = f"{title or ''}\n{body or ''}"
+    # The first MAX_BODY_CHARS carry the report, as for the model; the rest is logs and traces.
+    text = f"{title or ''}\n{(body or '')[:MAX_BODY_CHARS]}"
     found = []
     for kind in SIGNAL_TYPES:
         for match in kind.pattern.finditer(text):

@@ -30,6 +30,11 @@
         (ml/themes.py) and writes `id,theme` (-1: unthemed) to OUT.csv ("-": stdout);
         prints each theme's size, name and representative quote on stderr.
 
+    python -m ml duplicates --input FILE.csv --output OUT.csv [--top 10]
+        For each row of FILE.csv (`id`, `text`, optional `title`, `created_at`; rows in
+        time order) writes `id,candidates`: the ids of the most similar EARLIER rows,
+        best first, joined by "|" (ml/duplicates.py).
+
 Predictions (predict, evaluate, and the app) pass the same rules (ml/rules.py): junk,
 the default rules, and the submitter's severity (`severity` column) as one bounded signal.
 
@@ -88,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     themes.add_argument("--input", type=Path, required=True)
     themes.add_argument("--output", required=True, help="output CSV path, or - for stdout")
     themes.add_argument("--k", default="auto", type=_k, help="number of clusters (default auto)")
+    duplicates = commands.add_parser("duplicates", help="earlier near-duplicates of each row")
+    duplicates.add_argument("--input", type=Path, required=True)
+    duplicates.add_argument("--output", required=True, help="output CSV path, or - for stdout")
+    duplicates.add_argument("--top", type=int, default=10, help="candidates per row (default 10)")
     return parser
 
 
@@ -119,6 +128,18 @@ def _themes(args: argparse.Namespace) -> int:
     for theme in sorted(result.themes, key=lambda t: -t.size):
         print(f"theme {theme.id} ({theme.size}): {theme.name} | \"{theme.quote}\"", file=sys.stderr)
     out = pd.DataFrame({"id": frame["id"], "theme": [result.labels[i] for i in frame["id"]]})
+    out.to_csv(sys.stdout if args.output == "-" else args.output, index=False)
+    return 0
+
+
+def _duplicates(args: argparse.Namespace) -> int:
+    from .duplicates import earlier_candidates
+
+    if args.top < 1:
+        raise MLError("--top must be at least 1")
+    frame = _id_text_rows(args.input)
+    found = earlier_candidates(frame, top=args.top)
+    out = pd.DataFrame({"id": frame["id"], "candidates": ["|".join(map(str, c)) for c in found]})
     out.to_csv(sys.stdout if args.output == "-" else args.output, index=False)
     return 0
 
@@ -219,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 with a message on bad input)."""
     args = _parser().parse_args(argv)
     command = {"train": _train, "predict": _predict, "evaluate": _evaluate,
-               "corpus": _corpus, "themes": _themes}[args.command]
+               "corpus": _corpus, "themes": _themes, "duplicates": _duplicates}[args.command]
     try:
         return command(args)
     except BrokenPipeError:  # the reader went away (`... --output - | head`): not an error

@@ -173,15 +173,17 @@ class DuplicateIndex:
         cos = self._cosines(query, best)
         rank = bm25[best] / bm25[best].max() + RERANK_WEIGHT * cos
         order = np.argsort(-rank, kind="stable")[:top]
+        terms = set(_ANALYZER(text)) if phrases else set()
         return [Candidate(self.ids[best[i]], round(float(cos[i]), 4), band(float(cos[i])),
-                          shared_phrases(text, self.texts[best[i]], self) if phrases else [])
+                          shared_phrases(terms, self.texts[best[i]], self) if phrases else [])
                 for i in order]
 
 
-def shared_phrases(a: str, b: str, index: DuplicateIndex | None = None) -> list[str]:
-    """Return up to SHARED_PHRASES word n-grams found in both texts, rarest first; two-word
+def shared_phrases(a: str | set[str], b: str, index: DuplicateIndex | None = None) -> list[str]:
+    """Return up to SHARED_PHRASES word n-grams found in both texts (`a` may be given as its
+    set of n-grams), rarest first; two-word
     phrases are picked before single words, and no word is used by two phrases."""
-    common = set(_ANALYZER(a)) & set(_ANALYZER(b))
+    common = (a if isinstance(a, set) else set(_ANALYZER(a))) & set(_ANALYZER(b))
     if not common:
         return []
     terms = sorted(common)

@@ -55,6 +55,7 @@ QUOTE_CHARS = 200
 UNTHEMED = -1
 _VECTORIZER = dict(ngram_range=(1, 2), stop_words="english", sublinear_tf=True,
                    token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b", dtype=np.float32)
+_ANALYZE = TfidfVectorizer(**_VECTORIZER).build_analyzer()
 
 
 @dataclass
@@ -280,20 +281,32 @@ def _query_vector(text: str, idf: dict[str, float], analyzer, unseen_idf: float)
     return {t: w / norm for t, w in weights.items()}
 
 
+def _postings(themes: ThemeSet) -> tuple[list[int], dict[str, list[tuple[int, float]]]]:
+    """Return (live theme ids, term -> [(position, weight)]), built once per ThemeSet."""
+    cached = themes.__dict__.get("_postings")
+    if cached is None:
+        live = [t for t in themes.themes if t.members and t.profile]
+        index: dict[str, list[tuple[int, float]]] = {}
+        for pos, theme in enumerate(live):
+            for term, weight in theme.profile.items():
+                index.setdefault(term, []).append((pos, weight))
+        cached = themes.__dict__["_postings"] = ([t.id for t in live], index)
+    return cached
+
+
 def assign(new_items, themes: ThemeSet, threshold: float = ASSIGN_THRESHOLD) -> list[tuple[object, int, float]]:
     """Return (item id, theme id or UNTHEMED, similarity) per new item: the nearest theme whose
     profile cosine reaches `threshold`; themes and labels are not changed."""
     ids, texts, _ = _texts(new_items)
-    analyzer = TfidfVectorizer(**_VECTORIZER).build_analyzer()
     unseen = max(themes.idf.values(), default=1.0)
-    live = [t for t in themes.themes if t.members and t.profile]
+    live, postings = _postings(themes)
     out = []
     for item_id, text in zip(ids, texts):
-        query = _query_vector(text, themes.idf, analyzer, unseen)
-        best, best_score = UNTHEMED, 0.0
-        for theme in live:
-            score = _cosine(query, theme.profile)
-            if score > best_score:
-                best, best_score = theme.id, score
-        out.append((item_id, best if best_score >= threshold else UNTHEMED, round(best_score, 4)))
+        scores = np.zeros(len(live) + 1)
+        for term, weight in _query_vector(text, themes.idf, _ANALYZE, unseen).items():
+            for pos, profile_weight in postings.get(term, ()):
+                scores[pos] += weight * profile_weight
+        best = int(np.argmax(scores[:-1])) if live else 0
+        score = float(scores[best])
+        out.append((item_id, live[best] if live and score >= threshold else UNTHEMED, round(score, 4)))
     return out

@@ -181,8 +181,8 @@ class DuplicateIndex:
 
 def shared_phrases(a: str | set[str], b: str, index: DuplicateIndex | None = None) -> list[str]:
     """Return up to SHARED_PHRASES word n-grams found in both texts (`a` may be given as its
-    set of n-grams), rarest first; two-word
-    phrases are picked before single words, and no word is used by two phrases."""
+    set of n-grams), rarest first; two-word phrases are picked before single words, and no
+    word is used by two phrases."""
     common = (a if isinstance(a, set) else set(_ANALYZER(a))) & set(_ANALYZER(b))
     if not common:
         return []

@@ -281,8 +281,9 @@ def _query_vector(text: str, idf: dict[str, float], analyzer, unseen_idf: float)
     return {t: w / norm for t, w in weights.items()}
 
 
-def _postings(themes: ThemeSet) -> tuple[list[int], dict[str, list[tuple[int, float]]]]:
-    """Return (live theme ids, term -> [(position, weight)]), built once per ThemeSet."""
+def _postings(themes: ThemeSet) -> tuple[list[int], dict[str, list[tuple[int, float]]], float]:
+    """Return (live theme ids, term -> [(position, weight)], idf of unseen terms), built once
+    per ThemeSet."""
     cached = themes.__dict__.get("_postings")
     if cached is None:
         live = [t for t in themes.themes if t.members and t.profile]
@@ -290,7 +291,8 @@ def _postings(themes: ThemeSet) -> tuple[list[int], dict[str, list[tuple[int, fl
         for pos, theme in enumerate(live):
             for term, weight in theme.profile.items():
                 index.setdefault(term, []).append((pos, weight))
-        cached = themes.__dict__["_postings"] = ([t.id for t in live], index)
+        unseen = max(themes.idf.values(), default=1.0)
+        cached = themes.__dict__["_postings"] = ([t.id for t in live], index, unseen)
     return cached
 
 
@@ -298,8 +300,7 @@ def assign(new_items, themes: ThemeSet, threshold: float = ASSIGN_THRESHOLD) -> 
     """Return (item id, theme id or UNTHEMED, similarity) per new item: the nearest theme whose
     profile cosine reaches `threshold`; themes and labels are not changed."""
     ids, texts, _ = _texts(new_items)
-    unseen = max(themes.idf.values(), default=1.0)
-    live, postings = _postings(themes)
+    live, postings, unseen = _postings(themes)
     out = []
     for item_id, text in zip(ids, texts):
         scores = np.zeros(len(live) + 1)

@@ -25,6 +25,16 @@
         its counts and the near-duplicate pairs across the split; --write-split assigns
         the train/validation split into the files (done once; the split stays fixed).
 
+    python -m ml themes --input FILE.csv --output OUT.csv [--k auto|N]
+        Groups the rows of FILE.csv (`id`, `text`, optional `title`) into themes
+        (ml/themes.py) and writes `id,theme` (-1: unthemed) to OUT.csv ("-": stdout);
+        prints each theme's size, name and representative quote on stderr.
+
+    python -m ml duplicates --input FILE.csv --output OUT.csv [--top 10]
+        For each row of FILE.csv (`id`, `text`, optional `title`, `created_at`; rows in
+        time order) writes `id,candidates`: the ids of the most similar EARLIER rows,
+        best first, joined by "|" (ml/duplicates.py).
+
 Predictions (predict, evaluate, and the app) pass the same rules (ml/rules.py): junk,
 the default rules, and the submitter's severity (`severity` column) as one bounded signal.
 
@@ -79,7 +89,59 @@ def _parser() -> argparse.ArgumentParser:
     corpus = commands.add_parser("corpus", help="check the starter corpus")
     corpus.add_argument("--write-split", action="store_true",
                         help="assign the train/validation split into the corpus files")
+    themes = commands.add_parser("themes", help="group the rows of a CSV into themes")
+    themes.add_argument("--input", type=Path, required=True)
+    themes.add_argument("--output", required=True, help="output CSV path, or - for stdout")
+    themes.add_argument("--k", default="auto", type=_k, help="number of clusters (default auto)")
+    duplicates = commands.add_parser("duplicates", help="earlier near-duplicates of each row")
+    duplicates.add_argument("--input", type=Path, required=True)
+    duplicates.add_argument("--output", required=True, help="output CSV path, or - for stdout")
+    duplicates.add_argument("--top", type=int, default=10, help="candidates per row (default 10)")
     return parser
+
+
+def _k(value: str) -> str | int:
+    if value == "auto":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("must be auto or a positive whole number")
+    return int(value)
+
+
+def _id_text_rows(path: Path) -> pd.DataFrame:
+    frame = read_csv(path)
+    missing = [c for c in ("id", "text") if c not in frame.columns]
+    if missing:
+        raise MLError(f"{path}: missing column(s) {', '.join(missing)}")
+    if frame["id"].isna().any():
+        raise MLError(f"{path}: the id column has empty values")
+    if frame["id"].duplicated().any():
+        raise MLError(f"{path}: the id column has repeated values")
+    return frame
+
+
+def _themes(args: argparse.Namespace) -> int:
+    from .themes import cluster
+
+    frame = _id_text_rows(args.input)
+    result = cluster(frame, k=args.k)
+    for theme in sorted(result.themes, key=lambda t: -t.size):
+        print(f"theme {theme.id} ({theme.size}): {theme.name} | \"{theme.quote}\"", file=sys.stderr)
+    out = pd.DataFrame({"id": frame["id"], "theme": [result.labels[i] for i in frame["id"]]})
+    out.to_csv(sys.stdout if args.output == "-" else args.output, index=False)
+    return 0
+
+
+def _duplicates(args: argparse.Namespace) -> int:
+    from .duplicates import earlier_candidates
+
+    if args.top < 1:
+        raise MLError("--top must be at least 1")
+    frame = _id_text_rows(args.input)
+    found = earlier_candidates(frame, top=args.top)
+    out = pd.DataFrame({"id": frame["id"], "candidates": ["|".join(map(str, c)) for c in found]})
+    out.to_csv(sys.stdout if args.output == "-" else args.output, index=False)
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -178,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 with a message on bad input)."""
     args = _parser().parse_args(argv)
     command = {"train": _train, "predict": _predict, "evaluate": _evaluate,
-               "corpus": _corpus}[args.command]
+               "corpus": _corpus, "themes": _themes, "duplicates": _duplicates}[args.command]
     try:
         return command(args)
     except BrokenPipeError:  # the reader went away (`... --output - | head`): not an error

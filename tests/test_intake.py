@@ -1,11 +1,10 @@
 """The hosted feedback form and the submitter's status page."""
-import re
 
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from
 from triage.extensions import db
-from triage.models import Event, Feedback, Kind, Severity
+from triage.models import Feedback, Kind, Severity
 from triage.services import items
 
 

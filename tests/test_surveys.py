@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import csrf_from
 from triage.extensions import db
-from triage.models import Channel, Feedback, SurveyKind, SurveyResponse
+from triage.models import Channel, SurveyKind, SurveyResponse
 from triage.services import DomainError, NotFound, surveys
 from triage.services.accounts import create_project
 

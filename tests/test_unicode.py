@@ -2,7 +2,6 @@
 and no page fails on such text stored before the check."""
 import pytest
 
-from tests.conftest import csrf_from
 from tests.widget_support import ORIGIN, app, assert_error, item_count, project, send  # noqa: F401
 from triage.errors import encodable
 from triage.extensions import db

@@ -146,3 +146,12 @@ def test_first_public_reply_and_resolution_are_stamped(project):
 
 def test_holidays_are_read_as_dates():
     assert date(2026, 12, 25) in CAL.holidays
+
+
+@pytest.mark.parametrize("minutes, words", [(0, "0 min"), (59, "59 min"), (60, "1 h"), (150, "2 h 30 min"),
+                                            (600, "10 h"), (631, "10 h"), (47 * 60 + 59, "47 h"),
+                                            (48 * 60, "2 days"), (121475, "84 days")])
+def test_durations_read_the_way_people_say_them(minutes, words):
+    from triage.services.sla import readable_duration
+
+    assert readable_duration(minutes) == words

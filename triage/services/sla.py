@@ -174,12 +174,31 @@ def on_public_reply(item: Feedback, now: datetime | None = None) -> None:
         item.first_responded_at = now or utcnow()
 
 
+def readable_duration(minutes: int) -> str:
+    """Return minutes as a person says them: "45 min", "2 h 30 min", "9 h", "3 days"."""
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if hours < 10 and rest else f"{hours} h"
+    return f"{minutes // (24 * 60)} days"
+
+
 @dataclass(frozen=True)
 class Clock:
     label: str
     due: datetime
     state: str  # met, paused, breached, running
     minutes: int  # left while running, past the due time once breached
+
+    @property
+    def words(self) -> str:
+        """The clock in words: "due in 3 h", "breached 2 days ago", "paused", "met"."""
+        if self.state == "breached":
+            return f"breached {readable_duration(self.minutes)} ago"
+        if self.state == "running":
+            return f"due in {readable_duration(self.minutes)}"
+        return self.state
 
 
 def clocks(item: Feedback, now: datetime | None = None) -> list[Clock]:

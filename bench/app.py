@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from triage import create_app
 from triage.extensions import csrf, db
 from triage.models import Channel, Feedback, Kind, Status, new_token, utcnow
-from triage.services import widget
+from triage.services.intake import widget
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from tests.conftest import make_user
 from triage.extensions import db
 from triage.models import Feedback, Kind, Role
-from triage.services import tokens
+from triage.services.accounts import tokens
 from triage.services.intake import Submission, submit_feedback
 
 

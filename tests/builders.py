@@ -24,7 +24,7 @@ from triage.models import (
     User,
     utcnow,
 )
-from triage.services import sla
+from triage.services.triage import sla
 
 
 @lru_cache(maxsize=1)

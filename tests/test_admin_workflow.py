@@ -6,7 +6,9 @@ from tests import builders
 from tests.conftest import csrf_from
 from triage.extensions import db
 from triage.models import DeliveryChannel, DeliveryStatus, Notification, RoutingRule, SlaPolicy, Strategy, Webhook
-from triage.services import DomainError, notify, policies, routing
+from triage.services import DomainError
+from triage.services.delivery import notify
+from triage.services.triage import policies, routing
 
 
 def post_form(client, path, form_page=None, **data):

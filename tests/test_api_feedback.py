@@ -7,7 +7,8 @@ import pytest
 from tests.widget_support import ORIGIN, app, assert_error, item_count, project, send  # noqa: F401
 from triage.extensions import db
 from triage.models import Channel, Feedback, Kind
-from triage.services import antispam, intake, widget
+from triage.services import intake
+from triage.services.intake import antispam, widget
 from triage.services.accounts import create_project
 
 

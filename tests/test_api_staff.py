@@ -6,7 +6,7 @@ from tests.builders import team_with_roles
 from tests.widget_support import assert_error
 from triage.extensions import db
 from triage.models import Event, Feedback, Role, Status
-from triage.services import tokens
+from triage.services.accounts import tokens
 from triage.services.accounts import create_project
 
 

@@ -7,7 +7,8 @@ from tests.api_support import bearer
 from tests.conftest import csrf_from
 from triage.extensions import db
 from triage.models import ApiToken, hash_api_token
-from triage.services import DomainError, NotFound, tokens
+from triage.services import DomainError, NotFound
+from triage.services.accounts import tokens
 
 
 def create_through_page(client, name="nightly export"):

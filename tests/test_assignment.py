@@ -7,7 +7,7 @@ from tests import builders
 from tests.conftest import csrf_from
 from triage.extensions import db
 from triage.models import Event, Feedback, Status, utcnow
-from triage.services import sla
+from triage.services.triage import sla
 from triage.services.accounts import create_project
 
 

@@ -10,9 +10,9 @@ from tests.board_support import next_link, row_titles, stored
 from tests.conftest import Auth, make_user
 from triage.extensions import db
 from triage.models import Channel, Kind, Role, Status, utcnow
-from triage.services import inbox
+from triage.services.items import inbox
 from triage.services.accounts import create_project
-from triage.services.inbox import InboxFilter
+from triage.services.items.inbox import InboxFilter
 
 
 def titles(flt: InboxFilter, size: int = 50) -> list[str]:

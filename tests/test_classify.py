@@ -14,7 +14,7 @@ from tests.conftest import csrf_from, run_in_threads
 from triage.extensions import db
 from triage.models import Event, Feedback, Kind, ModelVersion, Severity, Status, Strategy
 from ml import DEFAULT_RULES
-from triage.services import classify, rules, training
+from triage.services.triage import classify, rules, training
 from triage.services.intake import Submission, submit_feedback
 
 REPO = Path(__file__).resolve().parents[1]
@@ -201,7 +201,8 @@ def test_admins_edit_keyword_rules_and_bad_regex_is_refused(client, auth, admin,
 
 
 def test_correction_routes_again_by_the_new_category(client, auth, agent, project):
-    from triage.services import accounts, routing
+    from triage.services import accounts
+    from triage.services.triage import routing
 
     billing = accounts.create_team("Billing")
     routing.save_rule(None, name="questions to billing", conditions={"category": "question"},

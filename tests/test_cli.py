@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from tests.conftest import Auth
 from triage.extensions import db
 from triage.models import Event, Feedback, ModelVersion, Project, Role, User, utcnow
-from triage.services import classify
+from triage.services.triage import classify
 
 
 def test_create_user_reads_the_password_from_stdin(app, runner):

@@ -3,7 +3,7 @@ against AUTH_FAILURE_RATE_LIMIT, right ones never do."""
 import pytest
 
 from triage.extensions import db
-from triage.services import tokens
+from triage.services.accounts import tokens
 from triage.services.intake import Submission, submit_feedback
 from triage.models import Kind
 

@@ -9,7 +9,8 @@ from tests.servers import smtp_server, webhook_receiver  # noqa: F401  (fixtures
 from triage.extensions import db
 from triage.models import DeliveryChannel, DeliveryStatus, Event, Feedback, Notification, Role, Webhook, utcnow
 from triage import worker
-from triage.services import items, notify
+from triage.services import items
+from triage.services.delivery import notify
 
 
 @pytest.fixture

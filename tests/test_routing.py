@@ -6,7 +6,8 @@ from tests import builders
 from tests.conftest import make_user, run_in_threads
 from triage.extensions import db
 from triage.models import Channel, Event, Feedback, Kind, Role, Status, Strategy
-from triage.services import DomainError, items, routing
+from triage.services import DomainError, items
+from triage.services.triage import routing
 from triage.services.accounts import create_project
 
 
@@ -218,7 +219,7 @@ def test_assigning_outside_the_team_is_refused(app, teams):
 
 
 def test_intake_routes_after_classification_and_sets_due_times(app, teams, monkeypatch):
-    from triage.services import classify
+    from triage.services.triage import classify
     from triage.services.intake import Submission, submit_feedback
 
     billing, _ = teams

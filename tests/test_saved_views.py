@@ -10,8 +10,9 @@ from tests.board_support import row_titles, stored
 from tests.conftest import Auth, csrf_from
 from triage.extensions import db
 from triage.models import SavedView
-from triage.services import DomainError, inbox, saved_views
-from triage.services.inbox import InboxFilter
+from triage.services import DomainError
+from triage.services.items import inbox, saved_views
+from triage.services.items.inbox import InboxFilter
 
 
 @pytest.fixture

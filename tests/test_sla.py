@@ -8,7 +8,8 @@ import time_machine
 from tests import builders
 from triage.extensions import db
 from triage.models import Role, Status
-from triage.services import DomainError, escalation, items, sla
+from triage.services import DomainError, items
+from triage.services.triage import escalation, sla
 from triage.services.accounts import create_project
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -152,6 +153,6 @@ def test_holidays_are_read_as_dates():
                                             (600, "10 h"), (631, "10 h"), (47 * 60 + 59, "47 h"),
                                             (48 * 60, "2 days"), (121475, "84 days")])
 def test_durations_read_the_way_people_say_them(minutes, words):
-    from triage.services.sla import readable_duration
+    from triage.services.triage.sla import readable_duration
 
     assert readable_duration(minutes) == words

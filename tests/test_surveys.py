@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import csrf_from
 from triage.extensions import db
 from triage.models import Channel, SurveyKind, SurveyResponse
-from triage.services import DomainError, NotFound, surveys
+from triage.services import DomainError, NotFound
+from triage.services.intake import surveys
 from triage.services.accounts import create_project
 
 

@@ -13,7 +13,9 @@ from tests.servers import webhook_receiver  # noqa: F401  (fixture)
 from triage.extensions import db
 from triage.models import DeliveryChannel, DeliveryStatus, EscalationTarget, Kind, Notification, Role, Status, Webhook
 from triage import worker
-from triage.services import DomainError, items, notify, outbound, policies
+from triage.services import DomainError, items
+from triage.services.delivery import notify, outbound
+from triage.services.triage import policies
 from triage.services.intake import Submission, submit_feedback
 
 INTERNAL_URLS = ["http://127.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/",

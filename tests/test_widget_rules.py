@@ -2,7 +2,8 @@
 import pytest
 
 from triage.api.schemas import feedback as feedback_schema
-from triage.services import DomainError, antispam, widget
+from triage.services import DomainError
+from triage.services.intake import antispam, widget
 
 SECRET = "s3cret"
 

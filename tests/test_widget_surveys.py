@@ -12,7 +12,8 @@ from tests.widget_support import ORIGIN, app, assert_error, project  # noqa: F40
 from triage.admin.survey_forms import SurveyForm, TargetingForm
 from triage.extensions import db
 from triage.models import Channel, Feedback, SurveyKind, SurveyResponse, utcnow
-from triage.services import DomainError, surveys, widget
+from triage.services import DomainError
+from triage.services.intake import surveys, widget
 
 VISITOR = "w-0123456789abcdef"
 USER = {"id": "u-42", "email": "vera@example.com"}

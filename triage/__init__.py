@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    from triage.services import subscriptions
+    from triage.services.delivery import subscriptions
 
     subscriptions.init_app(app)  # new Events queue posts to the webhooks subscribed to them
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -57,10 +57,11 @@ def register_blueprints(app: Flask) -> None:
     from triage.api import bp as api_bp
     from triage.auth import bp as auth_bp
     from triage.board import bp as board_bp
+    from triage.insights import bp as insights_bp
     from triage.intake import bp as intake_bp
     from triage.views import bp as root_bp
 
-    for blueprint in (root_bp, auth_bp, intake_bp, board_bp, admin_bp, api_bp):
+    for blueprint in (root_bp, auth_bp, intake_bp, board_bp, insights_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -70,7 +70,7 @@ def train(data_dir: str | None, files: tuple[str, ...], holdout: float, no_corpu
     from ml import MLError, load_training_data
     from ml.validate import headline
 
-    from triage.services import training
+    from triage.services.triage import training
 
     try:
         frame = load_training_data(data_dir, files) if data_dir or files else None
@@ -93,7 +93,7 @@ def train(data_dir: str | None, files: tuple[str, ...], holdout: float, no_corpu
 @with_appcontext
 def classify_pending(limit: int) -> None:
     """Classify items that are still unclassified (for example after a model failure)."""
-    from triage.services import pipeline
+    from triage.services.triage import pipeline
 
     done = pipeline.process_pending(limit)
     db.session.commit()

@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
 from triage.models import DeliveryStatus, Feedback, utcnow
-from triage.services import escalation, locks, notify, pipeline
+from triage.services import locks
+from triage.services.triage import escalation, pipeline
+from triage.services.delivery import notify
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from tests.conftest import PASSWORD, make_user
 from tests.servers import smtp_server  # noqa: F401  (fixture)
 from triage.extensions import db
 from triage.models import Feedback, Role, SlaPolicy, Status
-from triage.services import demo, policies
+from triage.services import demo
+from triage.services.triage import policies
 from triage.services.accounts import create_project
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from triage.extensions import db
 from triage.models import Channel, Feedback, Kind
-from triage.services import widget
+from triage.services.intake import widget
 
 USER = {"id": "u-42", "email": "vera@example.com", "name": "Vera"}
 # The stub as the README gives it: queues calls, and the page's errors, until the widget loads.

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Channel, SurveyKind, SurveyResponse
-from triage.services import surveys
+from triage.services.intake import surveys
 
 QUESTION = "How likely are you to recommend us to a friend or colleague?"
 

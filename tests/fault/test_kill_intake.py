@@ -11,7 +11,8 @@ from sqlalchemy import create_engine, select, text
 from tests.fault.harness import TITLE, Gunicorn, problems, run_kill_test
 from triage.extensions import db
 from triage.models import Feedback
-from triage.services import accounts, antispam
+from triage.services import accounts
+from triage.services.intake import antispam
 
 ORIGIN = "https://shop.example.com"
 SECRET = "fault-test-secret"

@@ -24,7 +24,8 @@ from sqlalchemy import create_engine, func, select, text
 from tests.servers import free_port
 from triage.extensions import db
 from triage.models import Channel, DeliveryChannel, DeliveryStatus, Event, Feedback, Kind, Notification
-from triage.services import accounts, intake, notify
+from triage.services import accounts, intake
+from triage.services.delivery import notify
 
 ROOT = Path(__file__).resolve().parents[2]
 ITEMS, NOTES = 600, 30

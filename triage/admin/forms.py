@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from triage.models import Role
 from triage.services import DomainError
 from triage.services.accounts import MIN_PASSWORD
-from triage.services.widget import parse_origins
+from triage.services.intake.widget import parse_origins
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value) for r in Role]
 

@@ -12,7 +12,8 @@ from triage.admin import bp
 from triage.admin.forms import KeywordRuleForm
 from triage.extensions import db
 from triage.models import ModelVersion
-from triage.services import DomainError, NotFound, rules, training
+from triage.services import DomainError, NotFound
+from triage.services.triage import rules, training
 
 
 @bp.route("/models")

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 
 from triage.admin import bp
 from triage.extensions import db
-from triage.services import antispam, items
+from triage.services import items
+from triage.services.intake import antispam
 
 
 @bp.route("/quarantine")

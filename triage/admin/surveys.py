@@ -9,7 +9,7 @@ from triage.admin.survey_forms import KIND_LABELS, SelectChoice, SurveyForm, Tar
 from triage.admin.workflow_forms import ActionForm
 from triage.extensions import db
 from triage.models import Project, SurveyKind
-from triage.services import surveys
+from triage.services.intake import surveys
 from triage.web import back_to, commit_form
 
 

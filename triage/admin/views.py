@@ -7,7 +7,8 @@ from triage.admin import bp
 from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
 from triage.extensions import db
 from triage.models import Project, Role, Team, User
-from triage.services import DomainError, NotFound, accounts, widget
+from triage.services import DomainError, NotFound, accounts
+from triage.services.intake import widget
 from triage.web import back_to, commit_form
 
 

@@ -34,7 +34,8 @@ from triage.models import (
     User,
     Webhook,
 )
-from triage.services import notify, policies, routing
+from triage.services.delivery import notify
+from triage.services.triage import policies, routing
 from triage.web import back_to, commit_form
 
 OUTBOX_PAGE = 200

@@ -14,9 +14,9 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from triage.models import Channel, Deadline, DeliveryChannel, EscalationTarget, Kind, Strategy, TeamRole
-from triage.services.notify import PRESETS
-from triage.services.routing import PRIORITIES
-from triage.services.subscriptions import EVENTS
+from triage.services.delivery.notify import PRESETS
+from triage.services.triage.routing import PRIORITIES
+from triage.services.delivery.subscriptions import EVENTS
 
 
 def choices(values, blank: str | None = None) -> list[SelectChoice]:

@@ -11,7 +11,7 @@ from flask.wrappers import Response
 
 from triage.extensions import db
 from triage.models import Feedback, Project
-from triage.services import surveys, widget
+from triage.services.intake import surveys, widget
 
 ALLOWED_HEADERS = "Content-Type, Idempotency-Key"
 EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"

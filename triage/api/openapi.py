@@ -10,7 +10,9 @@ from flask import jsonify
 from triage.api import bp
 from triage.api.schemas import staff as staff_schema
 from triage.models import Channel, Status
-from triage.services import classify, inbox, themes
+from triage.services.triage import classify
+from triage.services.items import inbox
+from triage.services.insights import themes
 
 STATUSES = [s.value for s in Status]
 LEVELS = list(classify.LEVELS)

@@ -16,7 +16,9 @@ from triage.api import bp
 from triage.api.schemas import staff as schema
 from triage.extensions import csrf, db, failed_attempts_limit, limiter
 from triage.models import Comment, Event, Feedback, Role, hash_api_token
-from triage.services import DomainError, inbox, items, staff_api, tokens
+from triage.services import DomainError, items
+from triage.services.items import inbox, staff_api
+from triage.services.accounts import tokens
 
 
 class Unauthorized(DomainError):

@@ -16,7 +16,7 @@ from triage.api.schemas.feedback import InvalidSubmission
 from triage.api.views import checked_project, json_object, overall, per_address, per_key, preflight, token_limit
 from triage.extensions import csrf, db
 from triage.models import Project, Survey
-from triage.services import surveys, widget
+from triage.services.intake import surveys, widget
 
 VISITOR_RE = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 MAX_USER = 2000

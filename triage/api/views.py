@@ -15,7 +15,8 @@ from triage.api.schemas import feedback as feedback_schema
 from triage.api.schemas.feedback import InvalidSubmission
 from triage.extensions import csrf, db, limiter
 from triage.models import Channel, Feedback, Project
-from triage.services import DomainError, antispam, attachments, intake, items, widget
+from triage.services import DomainError, intake, items
+from triage.services.intake import antispam, attachments, widget
 
 bp.after_request(cors.add_headers)
 

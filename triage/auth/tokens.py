@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from triage.auth import bp
 from triage.auth.forms import TokenForm
 from triage.extensions import db
-from triage.services import tokens
+from triage.services.accounts import tokens
 from triage.web import commit_form
 
 

@@ -11,7 +11,8 @@ from triage.board.choices import form_problem, team_and_people_choices
 from triage.board.forms import BulkForm
 from triage.extensions import db
 from triage.models import Role, Status, Team, User
-from triage.services import DomainError, bulk
+from triage.services import DomainError
+from triage.services.items import bulk
 
 
 def bulk_form(formdata=None) -> BulkForm:

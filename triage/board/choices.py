@@ -8,7 +8,9 @@ from wtforms.fields.choices import SelectChoice
 
 from triage.extensions import db
 from triage.models import Channel, Kind, Status, Team, TeamMember
-from triage.services import DomainError, inbox, themes
+from triage.services import DomainError
+from triage.services.items import inbox
+from triage.services.insights import themes
 
 
 def team_and_people_choices() -> tuple[list, list]:

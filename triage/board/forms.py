@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from triage.models import Status
 from triage.services.items import MAX_COMMENT
-from triage.services.themes import MAX_NAME as MAX_THEME
+from triage.services.insights.themes import MAX_NAME as MAX_THEME
 
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in Status]
 

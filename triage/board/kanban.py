@@ -5,7 +5,7 @@ from flask import current_app, render_template, request
 
 from triage.board import bp
 from triage.board.choices import filter_choices
-from triage.services import inbox
+from triage.services.items import inbox
 
 
 @bp.route("/kanban")

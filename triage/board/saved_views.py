@@ -10,7 +10,7 @@ from triage.board.choices import form_problem, share_choices
 from triage.board.forms import SaveViewForm
 from triage.extensions import db
 from triage.models import Role
-from triage.services import saved_views
+from triage.services.items import saved_views
 from triage.web import back_to
 
 

@@ -14,8 +14,12 @@ from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, SaveView
 from triage.errors import wants_json
 from triage.extensions import db
 from triage.models import Role, Status, Team, User
-from triage.services import attachments, classify, items, saved_views, sla, themes
-from triage.services.inbox import InboxFilter, inbox_page
+from triage.services import items
+from triage.services.intake import attachments
+from triage.services.triage import classify, sla
+from triage.services.items import saved_views
+from triage.services.insights import themes
+from triage.services.items.inbox import InboxFilter, inbox_page
 from triage.web import back_to, commit_form
 
 

@@ -6,7 +6,7 @@ from flask import current_app, render_template
 from triage.extensions import limiter
 from triage.intake import bp
 from triage.intake.forms import SurveyAnswerForm
-from triage.services import surveys
+from triage.services.intake import surveys
 from triage.web import commit_form
 
 

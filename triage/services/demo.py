@@ -35,7 +35,8 @@ from triage.models import (
     TeamRole,
     utcnow,
 )
-from triage.services import accounts, classify, policies, routing, sla
+from triage.services import accounts
+from triage.services.triage import classify, policies, routing, sla
 from triage.services import items as item_verbs
 
 DEMO_USERS = [(Role.ADMIN, "admin@demo.test", "Ada Admin"),
@@ -187,7 +188,7 @@ def ensure_workflow(team) -> None:
 def seed(count: int, seed_value: int = 7) -> list[tuple[str, str, str]]:
     """Create the demo project and staff; unless it has items, train and activate a model on
     the corpus when none is active, then add `count` corpus reports with a week's history."""
-    from triage.services import training
+    from triage.services.triage import training
 
     logins = ensure_staff()
     project = db.session.scalar(select(Project).where(Project.slug == "demo"))

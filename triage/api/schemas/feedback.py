@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from triage.models import Channel, Kind, Project
 from triage.services import DomainError
 from triage.services.intake import MAX_BODY, MAX_EMAIL, MAX_TITLE, Submission
-from triage.services.widget import canonical_json, identity_verified
+from triage.services.intake.widget import canonical_json, identity_verified
 
 MAX_JS_ERRORS = 10
 MAX_META_KEYS = 30

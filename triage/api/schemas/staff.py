@@ -7,8 +7,11 @@ from typing import Any, Mapping
 
 from triage.extensions import db
 from triage.models import Status, Team, User
-from triage.services import classify, inbox, items, themes
-from triage.services.staff_api import Changes, InvalidRequest
+from triage.services import items
+from triage.services.triage import classify
+from triage.services.items import inbox
+from triage.services.insights import themes
+from triage.services.items.staff_api import Changes, InvalidRequest
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50

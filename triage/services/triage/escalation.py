@@ -27,7 +27,8 @@ from triage.models import (
     Status,
     TeamRole,
 )
-from triage.services import notify, sla
+from triage.services.delivery import notify
+from triage.services.triage import sla
 
 RUNNING = [s for s in Status if s.is_open and s != Status.WAITING]
 

@@ -16,7 +16,8 @@ from ml.corpus import load_corpus
 from ml.validate import holdout_scores
 from triage.extensions import db
 from triage.models import Event, Feedback, ModelVersion, User
-from triage.services import DomainError, classify, rules
+from triage.services import DomainError
+from triage.services.triage import classify, rules
 
 log = logging.getLogger(__name__)
 CORRECTION_WEIGHT = 5.0  # one triager's correction counts as much as five corpus rows

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from triage.extensions import db
 from triage.models import Comment, Event, Feedback, Status, Team, User
-from triage.services import DomainError, NotFound, attachments, classify, notify, pipeline, sla, themes
+from triage.services import DomainError, NotFound
+from triage.services.intake import attachments
+from triage.services.triage import classify, pipeline, sla
+from triage.services.delivery import notify
+from triage.services.insights import themes
 
 MAX_COMMENT = 20_000
 MAX_TAG = 40

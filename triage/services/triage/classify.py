@@ -23,7 +23,8 @@ from ml.prediction import CATEGORIES
 from ml.priority import LEVELS
 from triage.extensions import db
 from triage.models import Event, Feedback, ModelVersion, Status, User, utcnow
-from triage.services import DomainError, locks, rules
+from triage.services import DomainError, locks
+from triage.services.triage import rules
 
 log = logging.getLogger(__name__)
 _loaded: dict[str, Any] = {"version": None, "model": None}

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
 from triage.models import Channel, Event, Feedback, Kind, Project, Severity, Status, utcnow
-from triage.services import DomainError, NotFound, locks, pipeline
+from triage.services import DomainError, NotFound, locks
+from triage.services.triage import pipeline
 
 MAX_TITLE = 200
 MAX_BODY = 20_000

@@ -21,7 +21,8 @@ from sqlalchemy import select, update
 
 from triage.extensions import db
 from triage.models import DeliveryChannel, DeliveryStatus, Event, Feedback, Notification, Webhook, utcnow
-from triage.services import locks, outbound
+from triage.services import locks
+from triage.services.delivery import outbound
 
 log = logging.getLogger(__name__)
 PRESETS = ("generic", "slack", "teams")

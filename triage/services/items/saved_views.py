@@ -7,7 +7,8 @@ from sqlalchemy import or_, select
 
 from triage.extensions import db
 from triage.models import SavedView, User
-from triage.services import DomainError, NotFound, inbox
+from triage.services import DomainError, NotFound
+from triage.services.items import inbox
 
 MAX_NAME = 80
 

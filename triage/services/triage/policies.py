@@ -17,8 +17,10 @@ from triage.models import (
     TeamRole,
     Webhook,
 )
-from triage.services import DomainError, outbound, sla, subscriptions
-from triage.services.notify import PRESETS
+from triage.services import DomainError
+from triage.services.delivery import outbound, subscriptions
+from triage.services.triage import sla
+from triage.services.delivery.notify import PRESETS
 
 
 def save_policy(policy: SlaPolicy | None, *, priority: str, first_response_minutes: int,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from triage.extensions import db
 from triage.models import DeliveryChannel, Event, Notification, Webhook
-from triage.services import notify
+from triage.services.delivery import notify
 
 # What a webhook may subscribe to; "notified" is left out (a delivery would announce itself).
 EVENTS = ("created", "classified", "assigned", "status_changed", "replied", "commented", "merged", "escalated")

@@ -5,7 +5,8 @@ from flask import current_app
 
 from triage.extensions import db
 from triage.models import Feedback, User
-from triage.services import classify, locks, routing, sla
+from triage.services import locks
+from triage.services.triage import classify, routing, sla
 
 
 def after_intake(item: Feedback, flush: bool = True) -> None:

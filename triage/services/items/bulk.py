@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Feedback, Status, Team, User
-from triage.services import DomainError, inbox, items
+from triage.services import DomainError, items
+from triage.services.items import inbox
 
 MAX_ITEMS = 500
 

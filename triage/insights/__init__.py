@@ -1,0 +1,10 @@
+"""Product managers' workplace: themes, the insights page, charts and exports.
+
+PMs and admins change themes; agents read. Views live in the modules imported below."""
+from flask import Blueprint
+
+from triage.auth import require_roles
+from triage.models import Role
+
+bp = Blueprint("insights", __name__, url_prefix="/insights")
+require_roles(bp, [Role.AGENT, Role.PM])

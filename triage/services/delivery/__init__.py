@@ -1,0 +1,1 @@
+"""Delivery: see docs/architecture.md."""

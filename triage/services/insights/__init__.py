@@ -1,0 +1,1 @@
+"""Insights: see docs/architecture.md."""

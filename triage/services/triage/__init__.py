@@ -1,0 +1,1 @@
+"""Triage: see docs/architecture.md."""

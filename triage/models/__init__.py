@@ -13,20 +13,23 @@ from triage.models.base import (
     Strategy,
     SurveyKind,
     TeamRole,
+    ThemeSource,
+    ThemeStatus,
     UTCDateTime,
     new_token,
     utcnow,
 )
 from triage.models.feedback import Attachment, Comment, Event, Feedback, Project, Theme
+from triage.models.jobs import BackgroundJob, JobKind, JobStatus
 from triage.models.learning import DisabledDefaultRule, KeywordRule, ModelVersion
 from triage.models.surveys import Survey, SurveyResponse
 from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
 
 __all__ = [
-    "ApiToken", "Attachment", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
+    "ApiToken", "Attachment", "BackgroundJob", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
     "DisabledDefaultRule",
-    "EscalationTarget", "EscalationTier", "Event", "Feedback", "Kind", "KeywordRule", "ModelVersion",
+    "EscalationTarget", "EscalationTier", "Event", "Feedback", "JobKind", "JobStatus", "Kind", "KeywordRule", "ModelVersion",
     "Notification", "Project", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
-    "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "Theme", "UTCDateTime",
+    "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "Theme", "ThemeSource", "ThemeStatus", "UTCDateTime",
     "User", "Webhook", "hash_api_token", "new_token", "utcnow",
 ]

@@ -141,3 +141,25 @@ class SurveyKind(enum.Enum):
     NPS = "nps"
     CSAT = "csat"
     SINGLE = "single"
+
+
+class ThemeStatus(enum.Enum):
+    """Where a theme stands for the product team, set by PMs."""
+
+    OPEN = "open"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    SHIPPED = "shipped"
+    WONT_DO = "wont_do"
+
+    @property
+    def label(self) -> str:
+        return "Won't do" if self is ThemeStatus.WONT_DO else self.value.replace("_", " ").capitalize()
+
+
+class ThemeSource(enum.Enum):
+    """Who made a theme: a run of the clustering (auto) or a person naming it (manual)."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+

@@ -1,12 +1,17 @@
 """What happens to every accepted item, in order: classify, route, set SLA due times."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 
 from triage.extensions import db
 from triage.models import Feedback, User
 from triage.services import locks
+from triage.services.insights import theme_runs
 from triage.services.triage import classify, routing, sla
+
+log = logging.getLogger(__name__)
 
 
 def after_intake(item: Feedback, flush: bool = True) -> None:
@@ -25,8 +30,18 @@ def after_intake(item: Feedback, flush: bool = True) -> None:
     # Routing and SLA read the category and priority set above, so they come after it.
     routing.route(item, flush=False)
     sla.apply_sla(item, flush=False)
+    join_theme(item)
     if flush:
         db.session.flush()
+
+
+def join_theme(item: Feedback) -> None:
+    """File the item under the nearest theme of its project, if one is near enough; a failure
+    leaves it unthemed (the next themes run files it)."""
+    try:
+        theme_runs.assign_new(item)
+    except Exception:  # a broken themes file must never cost an item
+        log.exception("theme assignment failed for %r", item)
 
 
 def after_reclassification(item: Feedback, actor: User) -> None:
@@ -49,5 +64,6 @@ def process_pending(limit: int = 500) -> int:
     policies = sla.all_policies()
     for item in items:
         sla.apply_sla(item, policies, flush=False)
+        join_theme(item)
     db.session.flush()
     return len(items)

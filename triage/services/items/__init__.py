@@ -111,14 +111,7 @@ def set_theme(item: Feedback, name: str, actor: User | None) -> bool:
     """File the item under the theme of this name in its project (made if new), or under none
     when the name is blank; records Event("themed") and flushes. Returns whether anything changed."""
     theme = themes.theme_named(item.project, name) if name.strip() else None
-    if theme is item.theme:
-        return False
-    old = item.theme.name if item.theme else None
-    item.theme = theme
-    db.session.add(Event(feedback=item, actor=actor, kind="themed",
-                         data={"from": old, "to": theme.name if theme else None}))
-    db.session.flush()
-    return True
+    return themes.file_under(item, theme, actor)
 
 
 def merge(found: list[Feedback], actor: User | None) -> Feedback:

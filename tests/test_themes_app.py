@@ -146,3 +146,84 @@ def test_pm_edits_refuse_bad_input(project):
         themes.split(export, [found["dark"][0].id], "Elsewhere", None)  # not an item of this theme
     with pytest.raises(DomainError):
         themes.merge(export, export, None)
+
+
+def test_a_themes_job_waits_queued_until_the_worker_runs_it(project):
+    from triage import worker
+    from triage.models import BackgroundJob, JobKind, JobStatus
+    from triage.services import jobs
+
+    seed(project)
+    pm = make_user(Role.PM)
+    job = jobs.enqueue(JobKind.THEMES, project, pm)
+    db.session.commit()
+    assert jobs.enqueue(JobKind.THEMES, project, pm).id == job.id  # pressed twice: one job
+    assert job.status is JobStatus.QUEUED
+    assert worker.run_job() is not None
+    job = db.session.get(BackgroundJob, job.id)
+    assert job.status is JobStatus.DONE and job.percent == 100 and "themes" in job.message
+    assert db.session.scalar(select(func.count(Theme.id))) >= 2
+    assert worker.run_job() is None  # nothing left
+
+
+def test_a_failing_job_is_recorded_and_its_work_rolled_back(project, monkeypatch):
+    from triage import worker
+    from triage.models import JobKind, JobStatus
+    from triage.services import jobs
+    from triage.services.insights import theme_runs
+
+    seed(project)
+    job = jobs.enqueue(JobKind.THEMES, project, None)
+    db.session.commit()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(theme_runs, "_write_idf", broken)
+    job = worker.run_job(job.id)
+    assert job.status is JobStatus.FAILED and "disk full" in job.message
+    assert db.session.scalar(select(func.count(Theme.id))) == 0
+
+
+def test_the_worker_loop_runs_a_retrain_job(project):
+    from triage import worker
+    from triage.models import JobKind, JobStatus, ModelVersion
+    from triage.services import jobs
+
+    admin = make_user(Role.ADMIN)
+    job = jobs.enqueue(JobKind.RETRAIN, None, admin)
+    db.session.commit()
+    worker.run(interval=0, once=True, echo=lambda line: None)
+    assert db.session.get(type(job), job.id).status is JobStatus.DONE
+    assert db.session.scalar(select(ModelVersion).where(ModelVersion.active)) is not None
+
+
+def test_with_redis_a_job_goes_onto_rq_after_the_commit(make_app):
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    rq = pytest.importorskip("rq")
+    from triage.models import BackgroundJob, JobKind, JobStatus
+    from triage.services import accounts, jobs
+
+    connection = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        connection.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    name = f"triage-test-{uuid.uuid4().hex[:8]}"
+    app = make_app(REDIS_URL="redis://127.0.0.1:6379/0", RQ_QUEUE=name)
+    with app.app_context():
+        project = accounts.create_project("rq", "RQ")
+        db.session.commit()
+        seed(project)
+        queue = rq.Queue(name, connection=connection)
+        job = jobs.enqueue(JobKind.THEMES, project, None)
+        assert queue.count == 0  # not before the row is committed
+        db.session.commit()
+        assert queue.count == 1
+        rq.SimpleWorker([queue], connection=connection).work(burst=True)
+        db.session.expire_all()
+        assert db.session.get(BackgroundJob, job.id).status is JobStatus.DONE
+        assert db.session.scalar(select(func.count(Theme.id))) >= 2
+        queue.delete(delete_jobs=True)

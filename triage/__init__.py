@@ -35,9 +35,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    from triage.services import jobs
     from triage.services.delivery import subscriptions
 
     subscriptions.init_app(app)  # new Events queue posts to the webhooks subscribed to them
+    jobs.init_app(app)  # committed background jobs go onto RQ when REDIS_URL is set
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from flask import has_app_context
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from triage.extensions import db
-from triage.models import DeliveryStatus, Feedback, utcnow
-from triage.services import locks
+from triage.models import BackgroundJob, DeliveryStatus, Feedback, utcnow
+from triage.services import jobs, locks
 from triage.services.triage import escalation, pipeline
 from triage.services.delivery import notify
 
@@ -118,16 +119,76 @@ def one_pass(echo: Callable[[str], None]) -> bool:
         log.exception("sweep pass failed")
         return False
     echo(f"classified {classified}; {summary}")
+    job_pass(echo)
     return True
 
 
 def quick_pass() -> None:
-    """Between sweeps: only the pending items, so that they are triaged within seconds."""
+    """Between sweeps: the pending items, so that they are triaged within seconds, then one
+    queued background job."""
     try:
         classify_pass()
     except Exception:
         db.session.rollback()
         log.exception("classification pass failed")
+    job_pass()
+
+
+def report_progress(job_id: int, done: int, total: int, message: str) -> None:
+    """Write a job's progress in a transaction of its own, so the page watching it sees it
+    while the job's own work is still uncommitted. Never fails the job."""
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(update(BackgroundJob).where(BackgroundJob.id == job_id)
+                         .values(done=done, total=total, message=message[:2000]))
+    except OperationalError:  # e.g. SQLite busy: the next report or the end will tell
+        log.warning("progress of job %s not recorded", job_id)
+
+
+def run_job(job_id: int | None = None) -> BackgroundJob | None:
+    """Claim a queued job (this one, else the oldest) and run it: commits the claim, then the
+    job's work with its end state, or rolls the work back and records the failure."""
+    db.session.commit()
+    job = jobs.claim(job_id)
+    db.session.commit()
+    if job is None:
+        return None
+    job_id = job.id
+    try:
+        message = jobs.perform(job, lambda done, total, text: report_progress(job_id, done, total, text))
+        jobs.finish(job, message)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        log.exception("job %s failed", job_id)
+        job = db.session.get(BackgroundJob, job_id)
+        jobs.finish(job, f"failed: {error}", failed=True)
+        db.session.commit()
+    return job
+
+
+def job_pass(echo: Callable[[str], None] | None = None) -> None:
+    """Run one queued background job, if any; a failure to claim is logged, never fatal."""
+    try:
+        job = run_job()
+    except Exception:
+        db.session.rollback()
+        log.exception("job pass failed")
+        return
+    if job is not None and echo is not None:
+        echo(f"job {job.id} ({job.kind.value}) {job.status.value}: {job.message}")
+
+
+def run_job_from_rq(job_id: int) -> str:
+    """The RQ entry point (`rq worker triage`): run the job in the app, built from the
+    environment unless the caller already has one."""
+    if not has_app_context():
+        from triage import create_app
+
+        with create_app().app_context():
+            return run_job_from_rq(job_id)
+    job = run_job(job_id)
+    return job.status.value if job else "taken by another worker"
 
 
 def run(interval: float, once: bool, echo: Callable[[str], None], classify_interval: float = 1.0) -> int:

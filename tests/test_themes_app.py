@@ -227,3 +227,14 @@ def test_with_redis_a_job_goes_onto_rq_after_the_commit(make_app):
         assert db.session.get(BackgroundJob, job.id).status is JobStatus.DONE
         assert db.session.scalar(select(func.count(Theme.id))) >= 2
         queue.delete(delete_jobs=True)
+
+
+def test_the_themes_command_runs_one_project_or_all(project, runner):
+    seed(project)
+    result = runner.invoke(args=["triage", "themes", "--project", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo:" in result.output and "themes" in result.output
+    assert db.session.scalar(select(func.count(Theme.id))) >= 2
+    assert runner.invoke(args=["triage", "themes"]).exit_code == 0
+    missing = runner.invoke(args=["triage", "themes", "--project", "nope"])
+    assert missing.exit_code != 0 and "nope" in missing.output.lower()

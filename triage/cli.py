@@ -88,6 +88,26 @@ def train(data_dir: str | None, files: tuple[str, ...], holdout: float, no_corpu
     click.echo(f"model {version.version}: {version.n_rows} rows, {version.n_corrections} corrections, {state}")
 
 
+@triage_cli.command("themes")
+@click.option("--project", "slug", default=None, help="Only this project (by slug); all by default.")
+@with_appcontext
+def themes(slug: str | None) -> None:
+    """Group each project's feedback into themes now, keeping theme ids and PM edits."""
+    from triage.services.insights import themes as theme_service
+    from triage.services.intake import project_by_slug
+
+    try:
+        projects = [project_by_slug(slug)] if slug else theme_service.all_projects()
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    for project in projects:
+        with click.progressbar(length=3, label=f"{project.slug:<20}", show_pos=True) as bar:
+            summary = theme_service.run_themes(project, lambda done, total, text: bar.update(done - bar.pos))
+            db.session.commit()
+            bar.update(bar.length - bar.pos)
+        click.echo(f"{project.slug}: {summary}")
+
+
 @triage_cli.command("classify")
 @click.option("--limit", default=5000, show_default=True)
 @with_appcontext

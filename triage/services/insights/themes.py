@@ -43,6 +43,11 @@ def theme_named(project: Project, name: str) -> Theme:
     return theme
 
 
+def all_projects() -> list[Project]:
+    """Every project by name (the themes pages' and command's choice of project)."""
+    return list(db.session.scalars(select(Project).order_by(func.lower(Project.name))))
+
+
 def get_theme(theme_id: int) -> Theme:
     """The theme, or NotFound."""
     theme = db.session.get(Theme, theme_id)

@@ -11,7 +11,7 @@ from triage.extensions import db
 from triage.models import Event, Feedback, Role, Theme, ThemeSource, ThemeStatus
 from triage.services import DomainError
 from triage.services.insights import themes
-from tests.conftest import make_user
+from tests.conftest import csrf_from, make_user
 
 TOPICS = {
     "export": ["CSV export crashes on large reports", "Export to CSV fails with an error",
@@ -238,3 +238,108 @@ def test_the_themes_command_runs_one_project_or_all(project, runner):
     assert runner.invoke(args=["triage", "themes"]).exit_code == 0
     missing = runner.invoke(args=["triage", "themes", "--project", "nope"])
     assert missing.exit_code != 0 and "nope" in missing.output.lower()
+
+
+def post(client, page, action, data):
+    token = csrf_from(client, page)
+    return client.post(action, data={"csrf_token": token, **data})
+
+
+def form_post(client, page, action, prefix, data):
+    """Post a prefixed form of the theme page (its CSRF field carries the prefix too)."""
+    token = csrf_from(client, page)
+    return client.post(action, data={f"{prefix}-csrf_token": token, **{f"{prefix}-{k}": v for k, v in data.items()}})
+
+
+def test_the_list_shows_themes_pinned_first_with_phrases_and_quote(client, auth, project):
+    found = seed(project)
+    run(project)
+    login = db.session.get(Theme, theme_of(found["login"]).pop())
+    themes.pin(login, True)
+    db.session.commit()
+    auth.login(make_user(Role.AGENT))
+    page = client.get("/insights/themes").get_data(as_text=True)
+    assert page.index(login.name) < min(page.index(db.session.get(Theme, theme_of(found[k]).pop()).name)
+                                        for k in ("export", "dark"))
+    assert "pinned" in page and login.quote in page and "Run themes now" not in page  # agents read
+    detail = client.get(f"/insights/themes/{login.id}").get_data(as_text=True)
+    assert all(item.title in detail for item in found["login"]) and "Rename" not in detail
+
+
+def test_agents_cannot_edit_themes(client, auth, project):
+    found = seed(project)
+    run(project)
+    theme_id = theme_of(found["dark"]).pop()
+    auth.login(make_user(Role.AGENT))
+    page = f"/insights/themes/{theme_id}"
+    for action, data in (("rename", {"rename-name": "X"}), ("status", {"status-status": "planned"}),
+                         ("pin", {"pin-pinned": "1"}), ("merge", {"merge-target": "1"}),
+                         ("split", {"items-items": "1", "items-name": "X"}), ("move", {"items-items": "1"})):
+        assert post(client, page, f"{page}/{action}", data).status_code == 403, action
+    assert post(client, "/insights/themes", "/insights/themes/run", {"project_id": project.id}).status_code == 403
+    assert db.session.get(Theme, theme_id).status is ThemeStatus.OPEN
+
+
+def test_a_pm_renames_sets_status_pins_and_splits_on_the_page(client, auth, project):
+    found = seed(project)
+    run(project)
+    theme_id = theme_of(found["login"]).pop()
+    auth.login(make_user(Role.PM))
+    page = f"/insights/themes/{theme_id}"
+    assert form_post(client, page, f"{page}/rename", "rename", {"name": "Can't sign in"}).status_code == 302
+    assert form_post(client, page, f"{page}/status", "status", {"status": "in_progress"}).status_code == 302
+    assert form_post(client, page, f"{page}/pin", "pin", {"pinned": "1"}).status_code == 302
+    theme = db.session.get(Theme, theme_id)
+    assert (theme.name, theme.status, theme.pinned) == ("Can't sign in", ThemeStatus.IN_PROGRESS, True)
+    assert "Can&#39;t sign in" in client.get(page).get_data(as_text=True)
+    chosen = found["login"][1].id
+    answer = form_post(client, page, f"{page}/split", "items", {"items": str(chosen), "name": "Reset emails"})
+    assert answer.status_code == 302
+    assert db.session.get(Feedback, chosen).theme.name == "Reset emails"
+    refused = form_post(client, page, f"{page}/split", "items", {"items": str(found["login"][0].id), "name": ""})
+    assert refused.status_code == 422 and "Name the theme" in refused.get_data(as_text=True)
+    bad = form_post(client, page, f"{page}/status", "status", {"status": "done-ish"})
+    assert bad.status_code == 422
+
+
+def test_a_pm_merges_and_moves_on_the_page(client, auth, project):
+    found = seed(project)
+    run(project)
+    export, dark, login = (theme_of(found[k]).pop() for k in ("export", "dark", "login"))
+    auth.login(make_user(Role.PM))
+    page = f"/insights/themes/{export}"
+    moved = form_post(client, page, f"{page}/move", "items", {"items": str(found["export"][0].id), "target": str(login)})
+    assert moved.status_code == 302 and theme_of([found["export"][0]]) == {login}
+    out = form_post(client, page, f"{page}/move", "items", {"items": str(found["export"][1].id), "target": "0"})
+    assert out.status_code == 302 and theme_of([found["export"][1]]) == {None}
+    merged = form_post(client, page, f"{page}/merge", "merge", {"target": str(dark)})
+    assert merged.status_code == 302 and merged.headers["Location"].endswith(f"/insights/themes/{dark}")
+    assert db.session.get(Theme, export) is None and theme_of(found["export"][2:]) == {dark}
+    assert client.get(page).status_code == 404
+
+
+def test_run_now_queues_a_job_whose_progress_the_list_shows(client, auth, project):
+    from triage import worker
+
+    seed(project)
+    auth.login(make_user(Role.PM))
+    answer = post(client, "/insights/themes", "/insights/themes/run", {"project_id": project.id})
+    assert answer.status_code == 302
+    page = client.get("/insights/themes").get_data(as_text=True)
+    assert "queued" in page and 'http-equiv="refresh"' in page
+    job = worker.run_job()
+    assert client.get(f"/insights/jobs/{job.id}").json["status"] == "done"
+    page = client.get("/insights/themes").get_data(as_text=True)
+    assert "done" in page and 'http-equiv="refresh"' not in page
+    assert post(client, "/insights/themes", "/insights/themes/run", {"project_id": "9999"}).status_code == 422
+
+
+def test_retrain_now_on_the_models_page_queues_a_job(client, auth, app):
+    from triage import worker
+
+    auth.login(make_user(Role.ADMIN))
+    answer = post(client, "/admin/models", "/admin/models/retrain", {})
+    assert answer.status_code == 302
+    assert "Retraining: <strong>queued" in client.get("/admin/models").get_data(as_text=True)
+    assert worker.run_job().status.value == "done"
+    assert "Retraining: <strong>done" in client.get("/admin/models").get_data(as_text=True)

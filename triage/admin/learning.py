@@ -11,8 +11,8 @@ from flask_login import current_user
 from triage.admin import bp
 from triage.admin.forms import KeywordRuleForm
 from triage.extensions import db
-from triage.models import ModelVersion
-from triage.services import DomainError, NotFound
+from triage.models import JobKind, ModelVersion
+from triage.services import DomainError, NotFound, jobs
 from triage.services.triage import rules, training
 
 
@@ -21,7 +21,17 @@ def models():
     versions = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
     compare = [v for v in versions if str(v.id) in request.args.getlist("compare")][:2]
     shown = compare or [v for v in versions if v.active][:1]
-    return render_template("admin/models.html", versions=versions, shown=shown, form=FlaskForm())
+    return render_template("admin/models.html", versions=versions, shown=shown, form=FlaskForm(),
+                           job=jobs.latest(JobKind.RETRAIN))
+
+
+@bp.route("/models/retrain", methods=["POST"])
+def retrain_model():
+    if FlaskForm().validate_on_submit():
+        job = jobs.enqueue(JobKind.RETRAIN, None, current_user)
+        db.session.commit()
+        flash(f"Retraining queued (job {job.id}); this page shows its progress.", "success")
+    return redirect(url_for("admin.models"))
 
 
 @bp.route("/models/<int:version_id>/activate", methods=["POST"])

@@ -8,3 +8,5 @@ from triage.models import Role
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 require_roles(bp, [Role.AGENT, Role.PM])
+
+from triage.insights import themes  # noqa: E402,F401  (registers the routes)

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import Auth
 from triage.extensions import db
-from triage.models import Event, Feedback, ModelVersion, Project, Role, User, utcnow
+from triage.models import Event, Feedback, ModelVersion, Project, Role, Theme, User, utcnow
 from triage.services.triage import classify
 
 
@@ -51,6 +51,7 @@ def test_demo_migrates_seeds_and_prints_working_logins(make_app):
         kinds = set(db.session.scalars(select(Event.kind)))
         assert {"replied", "commented", "status_changed", "reclassified", "merged"} <= kinds
         assert classify.review_queue(50)  # a few uncertain items wait in Needs review
+        assert db.session.scalar(select(func.count()).select_from(Theme)) >= 3  # the demo has themes
     logins = {line.split()[1]: line.split()[-1] for line in result.output.splitlines() if "password:" in line}
     assert set(logins) == {"admin@demo.test", "agent@demo.test", "pm@demo.test"}
     assert Auth(app.test_client()).login("agent@demo.test", logins["agent@demo.test"]).status_code == 302

@@ -38,6 +38,7 @@ from triage.models import (
 from triage.services import accounts
 from triage.services.triage import classify, policies, routing, sla
 from triage.services import items as item_verbs
+from triage.services.insights import theme_runs
 
 DEMO_USERS = [(Role.ADMIN, "admin@demo.test", "Ada Admin"),
               (Role.AGENT, "agent@demo.test", "Sam Support"),
@@ -187,7 +188,8 @@ def ensure_workflow(team) -> None:
 
 def seed(count: int, seed_value: int = 7) -> list[tuple[str, str, str]]:
     """Create the demo project and staff; unless it has items, train and activate a model on
-    the corpus when none is active, then add `count` corpus reports with a week's history."""
+    the corpus when none is active, then add `count` corpus reports with a week's history and
+    group them into themes."""
     from triage.services.triage import training
 
     logins = ensure_staff()
@@ -205,4 +207,5 @@ def seed(count: int, seed_value: int = 7) -> list[tuple[str, str, str]]:
     classify.classify_items(found)
     time_items(found, rng)
     add_history(found, accounts.find_user("agent@demo.test"), rng)
+    theme_runs.run_themes(project)
     return logins

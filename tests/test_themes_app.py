@@ -76,6 +76,23 @@ def test_clusters_smaller_than_three_stay_unthemed(project):
     seed(project, {"a": ["Export crashes", "Export crashes again"]})
     summary = themes.run_themes(project)
     assert summary.themes == 0 and summary.themed == 0
+    seed(project, {**TOPICS, "pair": ["Invoices in euro please", "Euro invoices needed"]})
+    summary = themes.run_themes(project, k=8)
+    db.session.commit()
+    sizes = dict(db.session.execute(select(Feedback.theme_id, func.count()).group_by(Feedback.theme_id)).all())
+    assert summary.themes and all(n >= 3 for theme_id, n in sizes.items() if theme_id is not None)
+    assert sizes.get(None, 0) == summary.items - summary.themed > 0  # the rest wait unthemed
+
+
+def test_a_run_with_nothing_to_group_changes_nothing(project):
+    found = seed(project)
+    run(project)
+    before = {key: theme_of(items) for key, items in found.items()}
+    for item in db.session.scalars(select(Feedback)):
+        item.quarantined = True  # e.g. all held for review: no items left to group
+    db.session.commit()
+    assert themes.run_themes(project).themes == 3
+    assert {key: theme_of(items) for key, items in found.items()} == before
 
 
 def test_a_new_item_joins_the_nearest_theme_on_intake_or_waits_unthemed(project):

@@ -132,6 +132,8 @@ def run_themes(project: Project, progress: Progress | None = None, k: int | str 
     tell(1, 3, f"grouping {len(free)} items")
     result = ml_themes.cluster([{"id": r.id, **item_text(r.title, r.body)} for r in free],
                                [_as_ml(t, members.get(t.id, [])) for t in auto.values()], k=k)
+    if not result.idf:  # too few items, or no word used twice: nothing to group, nothing changed
+        return RunSummary(len(rows), len(auto), themed=sum(1 for r in rows if r.theme_id))
     tell(2, 3, f"saving {sum(1 for t in result.themes if t.members)} themes")
     ids = _save_themes(project, result, auto)
     moves = [{"id": r.id, "theme_id": ids.get(result.labels.get(r.id, ml_themes.UNTHEMED))} for r in free]

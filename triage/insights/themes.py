@@ -70,7 +70,7 @@ def detail_forms(theme: Theme) -> dict:
 
 
 def render_detail(theme: Theme, forms: dict, status: int = 200):
-    return render_template("insights/theme.html", theme=theme, statuses=list(ThemeStatus),
+    return render_template("insights/theme.html", theme=theme, size=themes.theme_size(theme),
                            can_edit=current_user.has_role(Role.PM), **forms), status
 
 

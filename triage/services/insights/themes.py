@@ -71,6 +71,10 @@ def theme_items(theme: Theme, limit: int = 500) -> list[Feedback]:
                                    .order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(limit)))
 
 
+def theme_size(theme: Theme) -> int:
+    return db.session.scalar(select(func.count(Feedback.id)).where(Feedback.theme_id == theme.id))
+
+
 def unthemed_count(project_id: int) -> int:
     return db.session.scalar(select(func.count(Feedback.id)).where(
         Feedback.project_id == project_id, Feedback.theme_id.is_(None), Feedback.quarantined.is_(False)))

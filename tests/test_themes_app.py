@@ -360,3 +360,29 @@ def test_retrain_now_on_the_models_page_queues_a_job(client, auth, app):
     assert "Retraining: <strong>queued" in client.get("/admin/models").get_data(as_text=True)
     assert worker.run_job().status.value == "done"
     assert "Retraining: <strong>done" in client.get("/admin/models").get_data(as_text=True)
+
+
+def test_what_a_pm_does_while_a_run_clusters_survives_it(project):
+    from triage.services import items as item_verbs
+
+    found = seed(project)
+    stray = found["export"][0]
+
+    def file_by_hand(done, total, message):
+        if done == 1:  # the run has read the items and is clustering
+            item_verbs.set_theme(db.session.get(Feedback, stray.id), "Exports", None)
+            db.session.commit()
+
+    themes.run_themes(project, file_by_hand, k=3)
+    db.session.commit()
+    assert db.session.get(Feedback, stray.id).theme.name == "Exports"
+    dark_id = theme_of(found["dark"]).pop()
+
+    def rename(done, total, message):
+        if done == 1:
+            themes.rename(db.session.get(Theme, dark_id), "Dark mode")
+            db.session.commit()
+
+    themes.run_themes(project, rename, k=3)
+    db.session.commit()
+    assert db.session.get(Theme, dark_id).name == "Dark mode"

@@ -59,6 +59,12 @@ def filed_by_people(project_id: int) -> set[int]:
                                   .where(Feedback.project_id == project_id, Event.kind == "themed")))
 
 
+def themes_filed_into(project_id: int) -> set[int]:
+    """Ids of the project's themes holding items a person filed there."""
+    return set(db.session.scalars(select(Feedback.theme_id.distinct()).join(Event).where(
+        Feedback.project_id == project_id, Feedback.theme_id.is_not(None), Event.kind == "themed")))
+
+
 def _as_ml(theme: Theme, members: list[int]) -> ml_themes.Theme:
     return ml_themes.Theme(theme.id, theme.name, theme.phrases, theme.quote, theme.quote_item_id, members,
                            dict(theme.profile or {}), theme.name_locked, theme.status.value)
@@ -115,7 +121,7 @@ def _save_themes(project: Project, result: ml_themes.ThemeSet, auto: dict[int, T
 def run_themes(project: Project, progress: Progress | None = None, k: int | str = "auto") -> RunSummary:
     """Cluster the project's items into auto themes, keeping ids, names and PM edits of the
     themes that match; refile the items nobody filed by hand; flushes. `progress(done, total,
-    message)` hears of each of the 3 steps."""
+    message)` hears of the steps, each before anything is written (a job records them meanwhile)."""
     tell = progress or (lambda done, total, message: None)
     tell(0, 3, "reading items")
     rows = db.session.execute(select(Feedback.id, Feedback.title, Feedback.body, Feedback.theme_id)
@@ -135,19 +141,24 @@ def run_themes(project: Project, progress: Progress | None = None, k: int | str 
     if not result.idf:  # too few items, or no word used twice: nothing to group, nothing changed
         return RunSummary(len(rows), len(auto), themed=sum(1 for r in rows if r.theme_id))
     tell(2, 3, f"saving {sum(1 for t in result.themes if t.members)} themes")
+    # A PM may have worked while the clustering ran: read the themes and hand-filed items again.
+    db.session.expire_all()
+    locked |= filed_by_people(project.id)
+    free = [r for r in free if r.id not in locked]
+    auto = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.project_id == project.id,
+                                                                    Theme.source == ThemeSource.AUTO))}
     ids = _save_themes(project, result, auto)
     moves = [{"id": r.id, "theme_id": ids.get(result.labels.get(r.id, ml_themes.UNTHEMED))} for r in free]
     changed = [m for m, r in zip(moves, free) if m["theme_id"] != r.theme_id]
     if changed:
         db.session.execute(update(Feedback), changed)
-    locked_themes = {r.theme_id for r in rows if r.id in locked and r.theme_id}
-    gone = [t for key, t in auto.items() if key not in ids and not _protected(t, locked_themes)]
+    filed_into = themes_filed_into(project.id)
+    gone = [t for key, t in auto.items() if key not in ids and not _protected(t, filed_into)]
     for theme in gone:
         db.session.delete(theme)
     db.session.flush()
     db.session.expire_all()  # the bulk update bypassed the identity map
     _write_idf(project.id, result.idf)
-    tell(3, 3, "done")
     live = [t for t in result.themes if t.members]
     return RunSummary(len(rows), len(live), sum(1 for t in live if t.id not in auto), len(gone),
                       sum(1 for m in moves if m["theme_id"]))

@@ -386,3 +386,18 @@ def test_what_a_pm_does_while_a_run_clusters_survives_it(project):
     themes.run_themes(project, rename, k=3)
     db.session.commit()
     assert db.session.get(Theme, dark_id).name == "Dark mode"
+
+
+def test_a_theme_no_cluster_matches_goes_unless_a_pm_touched_it(project):
+    found = seed(project)
+    run(project)
+    export, dark = (theme_of(found[k]).pop() for k in ("export", "dark"))
+    themes.pin(db.session.get(Theme, dark), True)
+    for item in found["export"] + found["dark"]:
+        db.session.get(Feedback, item.id).quarantined = True  # their reports leave the run
+    db.session.commit()
+    summary = themes.run_themes(project, k=1)
+    db.session.commit()
+    assert summary.removed == 1 and db.session.get(Theme, export) is None
+    assert db.session.get(Theme, dark).pinned  # pinned: kept, even empty of new members
+    assert theme_of(found["login"]) != {None}

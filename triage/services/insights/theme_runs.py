@@ -147,15 +147,18 @@ def run_themes(project: Project, progress: Progress | None = None, k: int | str 
     free = [r for r in free if r.id not in locked]
     auto = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.project_id == project.id,
                                                                     Theme.source == ThemeSource.AUTO))}
-    ids = _save_themes(project, result, auto)
-    moves = [{"id": r.id, "theme_id": ids.get(result.labels.get(r.id, ml_themes.UNTHEMED))} for r in free]
-    changed = [m for m, r in zip(moves, free) if m["theme_id"] != r.theme_id]
-    if changed:
-        db.session.execute(update(Feedback), changed)
-    filed_into = themes_filed_into(project.id)
-    gone = [t for key, t in auto.items() if key not in ids and not _protected(t, filed_into)]
+    # Themes no cluster matched go first (their items fall unthemed), freeing their names.
+    filed_into, kept = themes_filed_into(project.id), {t.id for t in result.themes}
+    gone = [t for key, t in auto.items() if key not in kept and not _protected(t, filed_into)]
     for theme in gone:
         db.session.delete(theme)
+    db.session.flush()
+    ids = _save_themes(project, result, auto)
+    moves = [{"id": r.id, "theme_id": ids.get(result.labels.get(r.id, ml_themes.UNTHEMED))} for r in free]
+    gone_ids = {t.id for t in gone}
+    changed = [m for m, r in zip(moves, free) if m["theme_id"] != (None if r.theme_id in gone_ids else r.theme_id)]
+    if changed:
+        db.session.execute(update(Feedback), changed)
     db.session.flush()
     db.session.expire_all()  # the bulk update bypassed the identity map
     _write_idf(project.id, result.idf)

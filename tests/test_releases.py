@@ -1,0 +1,217 @@
+"""Release health: versions on every item, each release's figures against the previous one,
+the go/no-go gate (pure functions on hand-built rows), its pages, API, CLI and watchers."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from tests.widget_support import ORIGIN, app, assert_error, project, send  # noqa: F401
+from triage.extensions import db
+from triage.models import Feedback, RuleKind, SurveyKind, SurveyResponse, Verdict
+from triage.services import DomainError
+from triage.services.intake import surveys
+from triage.services.releases import figures, gate, versions
+from triage.services.releases.figures import AnswerRow, ItemRow, ReleaseRow
+
+T0 = datetime(2026, 10, 1, tzinfo=timezone.utc)
+
+
+# -- versions ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, normal", [
+    ("4.2", "4.2.0"), ("4.2.0", "4.2.0"), ("v4.2", "4.2.0"), ("4", "4.0.0"), (" 4.2.1 ", "4.2.1"),
+    ("4.2.0-RC.1", "4.2.0-rc.1"), ("4.2.0-beta-2", "4.2.0-beta.2"), ("4.2.0+build.7", "4.2.0"),
+    ("4.2.0rc1", "4.2.0-rc1"), ("4.2.0-rc.01", "4.2.0-rc.1"),
+])
+def test_versions_normalise_to_one_spelling(text, normal):
+    assert versions.normalise(text) == normal
+
+
+@pytest.mark.parametrize("garbage", ["", "latest", "4.2.0.1", "4..2", "1.2.3 beta", "<script>", "4.2-", 42, None,
+                                     "1" * 101])
+def test_garbage_is_no_version(garbage):
+    with pytest.raises(versions.InvalidVersion):
+        versions.parse(garbage)
+
+
+def test_versions_sort_semantically_by_tuple_and_by_key():
+    texts = ["4.10.0", "4.2.0", "4.2.0-rc.1", "4.2.0-beta.2", "4.2.0-beta.11", "4.2.0-alpha", "4.9.1",
+             "10.0.0", "4.2.1", "4.2.0-rc.1.hotfix", "4.2.0-beta"]
+    expected = ["4.2.0-alpha", "4.2.0-beta", "4.2.0-beta.2", "4.2.0-beta.11", "4.2.0-rc.1",
+                "4.2.0-rc.1.hotfix", "4.2.0", "4.2.1", "4.9.1", "4.10.0", "10.0.0"]
+    assert versions.ordered(texts) == expected
+    assert sorted(texts, key=versions.sort_key) == expected
+    assert all(c.isdigit() or c.islower() for c in versions.sort_key("4.2.0-rc.1"))
+    assert versions.ordered(["4.2", "4.2.0", "v4.2.0"]) == ["4.2.0"]
+
+
+# -- intake carries the version ------------------------------------------------------------
+
+def test_the_widget_and_api_store_the_normalised_version(client, project):
+    response = send(client, project, context={"app_version": "v4.2"})
+    assert response.status_code == 201
+    item = db.session.get(Feedback, response.json["id"])
+    assert (item.app_version, item.version_key) == ("4.2.0", versions.sort_key("4.2.0"))
+    assert item.context["app_version"] == "v4.2"  # as sent, for the record
+
+
+def test_the_api_refuses_a_garbage_version_with_a_field_error(client, project):
+    error = assert_error(send(client, project, context={"app_version": "latest and greatest"}), 422, "invalid")
+    assert "context.app_version" in error["fields"]
+    assert db.session.query(Feedback).count() == 0
+
+
+def test_the_hosted_form_takes_an_optional_version_and_explains_a_bad_one(client, project):
+    from tests.conftest import csrf_from
+
+    data = {"kind": "bug", "title": "Crash on save", "csrf_token": csrf_from(client, "/p/shop")}
+    bad = client.post("/p/shop", data={**data, "app_version": "yesterday's"})
+    assert bad.status_code == 422 and "is not an app version" in bad.get_data(as_text=True)
+    assert client.post("/p/shop", data={**data, "app_version": "5.1"}).status_code == 303
+    assert client.post("/p/shop", data={**data, "title": "No version"}).status_code == 303
+    assert sorted(str(i.app_version) for i in db.session.query(Feedback)) == ["5.1.0", "None"]
+
+
+def test_survey_answers_carry_the_version_to_the_answer_and_its_comment(client, project):
+    survey = surveys.create_survey(project, SurveyKind.NPS, "")
+    db.session.commit()
+    response = client.post(f"/api/v1/surveys/{survey.token}/responses", headers={"Origin": ORIGIN},
+                           json={"visitor": "visitor-0001", "score": 3, "comment": "Slower", "app_version": "2.0"})
+    assert response.status_code == 201
+    answer = db.session.get(SurveyResponse, response.json["id"])
+    assert answer.app_version == "2.0.0" and answer.feedback.app_version == "2.0.0"
+    bad = client.post(f"/api/v1/surveys/{survey.token}/responses", headers={"Origin": ORIGIN},
+                      json={"visitor": "visitor-0001", "score": 3, "app_version": "two"})
+    assert "app_version" in assert_error(bad, 422)["fields"]
+    with pytest.raises(DomainError):
+        surveys.record_response(survey, 5, "", app_version="not a version")
+
+
+# -- figures and the gate, on hand-built rows ----------------------------------------------
+
+def bugs(version: str, count: int, start: datetime, priority: str = "P3", span_days: float = 10,
+         first_id: int = 1, **fields) -> list[ItemRow]:
+    """`count` bug reports on `version` spread evenly over `span_days` from `start`."""
+    step = timedelta(days=span_days) / max(count, 1)
+    return [ItemRow(id=first_id + n, version=version, created_at=start + step * n, priority=priority,
+                    is_bug=True, **fields) for n in range(count)]
+
+
+def two_releases(sessions: bool = True) -> list[ReleaseRow]:
+    daily = {(T0 + timedelta(days=d)).date(): 1000 for d in range(40)}
+    later = {(T0 + timedelta(days=20 + d)).date(): 1000 for d in range(20)}
+    return [ReleaseRow("1.0.0", T0, daily if sessions else {}),
+            ReleaseRow("1.1.0", T0 + timedelta(days=20), later if sessions else {})]
+
+
+NOW = T0 + timedelta(days=30)  # 1.1.0 is ten days old: both compared over their first ten days
+
+
+def test_a_release_whose_bug_rate_doubles_fails_with_its_evidence():
+    items = bugs("1.0.0", 30, T0) + bugs("1.1.0", 60, T0 + timedelta(days=20), first_id=100)
+    fig = figures.compute("1.1.0", two_releases(), items, [], {}, NOW)
+    assert (fig.previous, fig.unit, fig.window_days) == ("1.0.0", "1,000 sessions", 10)
+    assert (fig.current.bug_total, fig.before.bug_total) == (60, 30)
+    result = gate.evaluate([gate.Rule(RuleKind.BUG_RATE, 20, 10)], fig)
+    check = result.checks[0]
+    assert result.verdict == check.verdict == Verdict.FAIL
+    assert check.value == 100.0 and check.threshold == 20
+    assert "6.00 bug reports per 1,000 sessions on 1.1.0 (60)" in check.text and "3.00 on 1.0.0 (30)" in check.text
+    assert check.links[0]["filter"] == {"version": "1.1.0", "status": "any", "category": "bug"}
+
+
+def test_the_previous_version_counts_only_its_own_first_window():
+    # 1.0.0 had 30 reports in its first ten days and 300 more later: only the first 30 count.
+    items = bugs("1.0.0", 30, T0) + bugs("1.0.0", 300, T0 + timedelta(days=10), first_id=1000) + \
+        bugs("1.1.0", 33, T0 + timedelta(days=20), first_id=100)
+    fig = figures.compute("1.1.0", two_releases(), items, [], {}, NOW)
+    assert fig.before.bug_total == 30
+    assert gate.evaluate([gate.Rule(RuleKind.BUG_RATE, 20, 10)], fig).verdict == Verdict.PASS
+
+
+def test_without_adoption_rates_are_per_day_since_release():
+    items = bugs("1.0.0", 20, T0) + bugs("1.1.0", 60, T0 + timedelta(days=20), first_id=100)
+    fig = figures.compute("1.1.0", two_releases(sessions=False), items, [], {}, NOW)
+    assert fig.unit == "day" and fig.current.bug_rate == 6.0 and fig.before.bug_rate == 2.0
+    assert gate.evaluate([gate.Rule(RuleKind.BUG_RATE, 20, 10)], fig).verdict == Verdict.FAIL
+
+
+def test_too_few_reports_warn_not_enough_data_yet():
+    items = bugs("1.0.0", 2, T0) + bugs("1.1.0", 5, T0 + timedelta(days=20), first_id=100)
+    fig = figures.compute("1.1.0", two_releases(), items, [], {}, NOW)
+    check = gate.evaluate([gate.Rule(RuleKind.BUG_RATE, 20, 10)], fig).checks[0]
+    assert check.verdict == Verdict.WARN and check.text.startswith("not enough data yet")
+
+
+def test_a_rise_that_may_be_noise_warns_instead_of_failing():
+    items = bugs("1.0.0", 10, T0) + bugs("1.1.0", 14, T0 + timedelta(days=20), first_id=100)
+    fig = figures.compute("1.1.0", two_releases(), items, [], {}, NOW)
+    check = gate.evaluate([gate.Rule(RuleKind.BUG_RATE, 20, 10)], fig).checks[0]
+    assert check.verdict == Verdict.WARN and "not yet significant" in check.text
+
+
+def test_the_first_release_cannot_be_compared_and_warns():
+    fig = figures.compute("1.0.0", two_releases(), bugs("1.0.0", 50, T0), [], {}, NOW)
+    assert fig.previous is None
+    result = gate.evaluate(gate.DEFAULT_RULES, fig)
+    assert result.verdict == Verdict.WARN
+    assert [c.verdict for c in result.checks] == [Verdict.PASS, Verdict.PASS, Verdict.WARN, Verdict.WARN,
+                                                  Verdict.PASS]
+
+
+def test_open_p1_and_p2_counts_against_their_limits():
+    items = bugs("1.1.0", 1, T0 + timedelta(days=20), priority="P1") + \
+        bugs("1.1.0", 4, T0 + timedelta(days=21), priority="P2", first_id=10) + \
+        bugs("1.1.0", 3, T0 + timedelta(days=21), priority="P2", first_id=20, is_open=False)
+    fig = figures.compute("1.1.0", two_releases(), items, [], {}, NOW)
+    assert (fig.open_p1, fig.open_p2) == (1, 4)
+    result = gate.evaluate([gate.Rule(RuleKind.NO_OPEN_P1), gate.Rule(RuleKind.MAX_OPEN_P2, 3)], fig)
+    assert [(c.verdict, c.value) for c in result.checks] == [(Verdict.FAIL, 1), (Verdict.FAIL, 4)]
+    result = gate.evaluate([gate.Rule(RuleKind.MAX_OPEN_P2, 4)], fig)
+    assert result.verdict == Verdict.PASS
+
+
+def test_nps_down_beyond_the_limit_fails_only_with_enough_answers():
+    def answers(version, promoters, detractors, passives=0):
+        return [AnswerRow(version, "nps", s) for s in [10] * promoters + [3] * detractors + [8] * passives]
+
+    rows = answers("1.0.0", 20, 5, 5) + answers("1.1.0", 12, 12, 6)  # NPS 50 -> 0
+    fig = figures.compute("1.1.0", two_releases(), [], rows, {}, NOW)
+    assert (fig.before.nps, fig.current.nps, fig.current.nps_answers) == (50.0, 0.0, 30)
+    check = gate.evaluate([gate.Rule(RuleKind.NPS_DROP, 5, 30)], fig).checks[0]
+    assert check.verdict == Verdict.FAIL and check.value == 50.0
+    assert gate.evaluate([gate.Rule(RuleKind.NPS_DROP, 5, 31)], fig).verdict == Verdict.WARN
+    assert gate.evaluate([gate.Rule(RuleKind.NPS_DROP, 60, 30)], fig).verdict == Verdict.PASS
+
+
+def test_a_theme_that_appears_with_the_release_is_new_and_fails_past_its_limit():
+    old = bugs("1.0.0", 2, T0, theme_id=1)
+    new = bugs("1.1.0", 6, T0 + timedelta(days=20), first_id=100, theme_id=2) + \
+        bugs("1.1.0", 8, T0 + timedelta(days=20), first_id=200, theme_id=1)
+    later = bugs("1.2.0", 2, T0 + timedelta(days=25), first_id=300, theme_id=2)
+    fig = figures.compute("1.1.0", two_releases(), old + new + later, [], {1: "Login", 2: "Crash on start"}, NOW)
+    assert [(t.name, t.count, t.share) for t in fig.new_themes] == [("Crash on start", 6, 0.75)]
+    assert [(t.name, t.count, t.previous) for t in fig.rising_themes] == [("Login", 8, 2)]
+    check = gate.evaluate([gate.Rule(RuleKind.NEW_THEME, 5)], fig).checks[0]
+    assert check.verdict == Verdict.FAIL and "'Crash on start' (6 reports, 75%" in check.text
+    assert check.links[0]["filter"]["theme"] == "2"
+    assert gate.evaluate([gate.Rule(RuleKind.NEW_THEME, 7)], fig).verdict == Verdict.PASS
+
+
+def test_the_gate_json_has_exactly_the_documented_keys():
+    items = bugs("1.0.0", 30, T0) + bugs("1.1.0", 60, T0 + timedelta(days=20), first_id=100)
+    result = gate.evaluate(gate.DEFAULT_RULES, figures.compute("1.1.0", two_releases(), items, [], {}, NOW))
+    body = gate.result_json(result, lambda f: "/board/?" + "&".join(f"{k}={v}" for k, v in f.items()))
+    assert set(body) == {"verdict", "checks"} and body["verdict"] == "fail"
+    for check in body["checks"]:
+        assert set(check) == {"rule", "verdict", "value", "threshold", "evidence"}
+        assert check["evidence"]["text"]
+        assert all(link["url"].startswith("/board/?version=") for link in check["evidence"]["links"])
+    assert body["checks"][0]["evidence"]["links"][0]["url"] == "/board/?version=1.1.0&status=open&priority=P1"
+
+
+def test_rate_ratio_interval_covers_the_ratio():
+    stats = gate.rate_ratio(60, 10, 30, 10)
+    assert stats["low"] < 2.0 == stats["ratio"] < stats["high"] and stats["p_value"] < 0.05
+    assert gate.rate_ratio(5, 10, 0, 10)["ratio"] == float("inf")

@@ -215,3 +215,95 @@ def test_rate_ratio_interval_covers_the_ratio():
     stats = gate.rate_ratio(60, 10, 30, 10)
     assert stats["low"] < 2.0 == stats["ratio"] < stats["high"] and stats["p_value"] < 0.05
     assert gate.rate_ratio(5, 10, 0, 10)["ratio"] == float("inf")
+
+
+# -- the pages -----------------------------------------------------------------------------
+
+def report(project, version: str, created_at: datetime, category: str = "bug", priority: str = "P3", **fields):
+    """A stored report from `version` (as intake stores it: normalised, with its sort key)."""
+    from triage.models import Status
+
+    item = Feedback(project=project, title=fields.pop("title", f"Report on {version}"), category=category,
+                    priority=priority, created_at=created_at, app_version=version,
+                    version_key=versions.sort_key(version), status=fields.pop("status", Status.NEW), **fields)
+    db.session.add(item)
+    return item
+
+
+def doubled(project, now: datetime):
+    """1.0.0 out 20 days ago with 20 bug reports in its first ten days; 1.1.0 out 10 days ago with 40."""
+    from triage.services.releases import store
+
+    store.create_release(project, "1.0", now - timedelta(days=20))
+    store.create_release(project, "1.1", now - timedelta(days=10))
+    for n in range(20):
+        report(project, "1.0.0", now - timedelta(days=20) + timedelta(hours=12 * n))
+    for n in range(40):
+        report(project, "1.1.0", now - timedelta(days=10) + timedelta(hours=6 * n))
+    db.session.commit()
+
+
+def test_the_release_pages_show_the_failing_release_with_evidence_and_links(client, project, agent, auth):
+    from triage.models import utcnow
+
+    doubled(project, utcnow())
+    auth.login(agent)
+    listing = client.get("/releases/shop").get_data(as_text=True)
+    assert "1.1.0" in listing and "FAIL" in listing and "1.0.0" in listing
+    page = client.get("/releases/shop/v/1.1")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Bug reports per 1,000 sessions up at most 20%" in html
+    assert "(40) against" in html and "FAIL" in html
+    assert f"/board/?project={project.id}&amp;version=1.1.0&amp;status=any&amp;category=bug" in html
+    board = client.get(f"/board/?project={project.id}&version=1.1.0&status=any&category=bug").get_data(as_text=True)
+    assert "Report on 1.1.0" in board and "Report on 1.0.0" not in board
+    assert client.get("/releases/shop/v/9.9.9").status_code == 404
+    assert client.get("/releases/shop/v/garbage").status_code == 422
+
+
+def test_the_checklist_prints_and_exports_as_markdown_and_csv(client, project, agent, auth):
+    from triage.models import utcnow
+
+    doubled(project, utcnow())
+    auth.login(agent)
+    assert "go/no-go checklist" in client.get("/releases/shop/v/1.1.0/checklist").get_data(as_text=True)
+    md = client.get("/releases/shop/v/1.1.0/checklist.md")
+    assert md.mimetype == "text/markdown" and md.get_data(as_text=True).startswith("# Shop 1.1.0: FAIL")
+    assert "| FAIL | Bug reports per 1,000 sessions up at most 20% |" in md.get_data(as_text=True)
+    rows = client.get("/releases/shop/v/1.1.0/checklist.csv").get_data(as_text=True).splitlines()
+    assert rows[0] == "version,rule,verdict,value,threshold,evidence,links"
+    assert any(r.startswith('1.1.0,"Bug reports per 1,000 sessions up at most 20%",fail,100.0,20,') for r in rows)
+    assert client.get("/releases/shop/v/1.1.0/checklist.pdf").status_code == 404
+
+
+def test_product_managers_edit_the_gate_and_agents_may_not(client, project, agent, pm, auth):
+    from tests.conftest import csrf_from
+    from triage.services.releases import store
+
+    auth.login(agent)
+    assert client.get("/releases/shop/gate").status_code == 403
+    auth.logout()
+    auth.login(pm)
+    token = csrf_from(client, "/releases/shop/gate")
+    form = {"csrf_token": token, "no_open_p1_on": "y", "no_open_p1_threshold": "0", "no_open_p1_min": "0"}
+    for kind in ("max_open_p2", "bug_rate", "nps_drop", "new_theme"):
+        form |= {f"{kind}_threshold": "1", f"{kind}_min": "0"}
+    form |= {"max_open_p2_on": "y", "max_open_p2_threshold": "2"}
+    assert client.post("/releases/shop/gate", data=form).status_code == 302
+    assert store.rules_of(project) == [gate.Rule(RuleKind.NO_OPEN_P1, 0, 0), gate.Rule(RuleKind.MAX_OPEN_P2, 2, 0)]
+    bad = client.post("/releases/shop/gate", data={**form, "max_open_p2_threshold": "-1"})
+    assert bad.status_code == 422 and "A number from 0." in bad.get_data(as_text=True)
+    added = client.post("/releases/shop/followers", data={"csrf_token": token, "email": "Lead@Example.com"})
+    assert added.status_code == 302 and [f.email for f in store.followers(project)] == ["lead@example.com"]
+    again = client.post("/releases/shop/followers", data={"csrf_token": token, "email": "lead@example.com"})
+    assert again.status_code == 302 and len(store.followers(project)) == 1
+    made = client.post("/releases/shop/releases", data={"csrf_token": token, "version": "v2.0",
+                                                         "released_at": "2026-11-01T09:30"})
+    assert made.status_code == 302 and made.headers["Location"].endswith("/releases/shop/v/2.0.0")
+    assert store.release_row(project, "2.0.0").released_at == datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+    bad = client.post("/releases/shop/releases", data={"csrf_token": token, "version": "two"})
+    assert bad.status_code == 422 and "is not an app version" in bad.get_data(as_text=True)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, project):
+    assert client.get("/releases/shop").status_code == 302

@@ -233,6 +233,9 @@ def follow(project: Project, email: str | None = None, webhook_id: int | None = 
     email = (email or "").strip().lower() or None
     if not email and webhook_id is None:
         raise DomainError("Give an email address or a webhook.")
+    same = (ReleaseFollower.email == email) if email else (ReleaseFollower.webhook_id == webhook_id)
+    if existing := db.session.scalar(select(ReleaseFollower).where(ReleaseFollower.project_id == project.id, same)):
+        return existing
     follower = ReleaseFollower(project_id=project.id, email=email, webhook_id=webhook_id)
     db.session.add(follower)
     db.session.flush()

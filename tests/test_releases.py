@@ -307,3 +307,86 @@ def test_product_managers_edit_the_gate_and_agents_may_not(client, project, agen
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, project):
     assert client.get("/releases/shop").status_code == 302
+
+
+# -- the API and the command line ----------------------------------------------------------
+
+def test_the_gate_endpoint_answers_the_documented_json(client, project):
+    from tests.api_support import bearer, user_with_token
+    from tests.test_openapi import conforms
+    from triage.models import Role, utcnow
+
+    doubled(project, utcnow())
+    _, token = user_with_token(Role.AGENT)
+    response = conforms(client.get("/api/v1/releases/1.1/gate?project=shop", headers=bearer(token)))
+    assert response.status_code == 200 and response.json["verdict"] == "fail"
+    assert set(response.json) == {"verdict", "checks"}
+    rate = next(c for c in response.json["checks"] if c["evidence"]["kind"] == "bug_rate")
+    assert (rate["verdict"], rate["value"], rate["threshold"]) == ("fail", 100.0, 20)
+    assert rate["evidence"]["links"][0]["url"].startswith("http://localhost/board/?project=")
+    assert conforms(client.get("/api/v1/releases/1.1/gate", headers=bearer(token))).json["verdict"] == "fail"
+    assert conforms(client.get("/api/v1/releases/1.1/gate")).status_code == 401
+    assert conforms(client.get("/api/v1/releases/nope/gate", headers=bearer(token))).status_code == 422
+    assert conforms(client.get("/api/v1/releases/3.0/gate", headers=bearer(token))).status_code == 404
+    assert conforms(client.get("/api/v1/releases/1.1/gate?project=x", headers=bearer(token))).status_code == 404
+    listing = conforms(client.get("/api/v1/releases?project=shop", headers=bearer(token))).json["releases"]
+    assert [(r["version"], r["verdict"]) for r in listing] == [("1.1.0", "fail"), ("1.0.0", "warn")]
+
+
+def test_adoption_is_posted_per_day_and_makes_rates_per_thousand_sessions(client, project):
+    from tests.api_support import bearer, user_with_token
+    from tests.test_openapi import conforms
+    from triage.models import Role, utcnow
+    from triage.services.releases import store
+
+    now = utcnow()
+    doubled(project, now)
+    _, token = user_with_token(Role.PM)
+    days = [{"day": (now - timedelta(days=20 - d)).date().isoformat(), "sessions": 2000} for d in range(21)]
+    posted = conforms(client.post("/api/v1/releases/1.0/adoption", json={"project": "shop", "days": days},
+                                  headers=bearer(token)))
+    assert posted.status_code == 200 and posted.json["version"] == "1.0.0" and len(posted.json["days"]) == 21
+    one = conforms(client.post("/api/v1/releases/v1.1/adoption", headers=bearer(token),
+                               json={"day": (now - timedelta(days=5)).date().isoformat(), "sessions": 500}))
+    assert one.status_code == 200
+    fig = store.Snapshot(project).figures("1.1.0")
+    assert fig.unit == "1,000 sessions" and fig.current.sessions == 500
+    for body in ({"sessions": -1}, {"sessions": "many"}, {"day": "yesterday", "sessions": 1}, {"days": []}):
+        assert conforms(client.post("/api/v1/releases/1.1/adoption", json=body, headers=bearer(token))).status_code == 422
+    assert conforms(client.post("/api/v1/releases/1.1/adoption", json={"sessions": 1})).status_code == 401
+    made = conforms(client.post("/api/v1/releases", headers=bearer(token),
+                                json={"version": "2.0", "released_at": "2026-11-20T10:00:00"}))
+    assert made.status_code == 201 and made.json == {"version": "2.0.0", "released_at": "2026-11-20T10:00:00+00:00"}
+
+
+def test_the_gate_command_exits_by_verdict(runner, project, tmp_path):
+    import json
+
+    from triage.models import utcnow
+
+    doubled(project, utcnow())
+    failing = runner.invoke(args=["triage", "gate", "1.1", "--project", "shop"])
+    assert failing.exit_code == 1 and failing.output.startswith("shop 1.1.0: FAIL")
+    as_json = runner.invoke(args=["triage", "gate", "1.1.0", "--project", "shop", "--json"])
+    assert as_json.exit_code == 1 and json.loads(as_json.output)["verdict"] == "fail"
+    assert runner.invoke(args=["triage", "gate", "1.0", "--project", "shop"]).exit_code == 3
+    assert runner.invoke(args=["triage", "gate", "7.0", "--project", "shop"]).exit_code == 2
+    assert runner.invoke(args=["triage", "gate", "1.0", "--project", "nope"]).exit_code == 2
+    # A gate of "no open P1" alone passes 1.0.0.
+    from triage.services.releases import store
+
+    store.set_rules(project, [gate.Rule(RuleKind.NO_OPEN_P1)])
+    db.session.commit()
+    assert runner.invoke(args=["triage", "gate", "1.0", "--project", "shop"]).exit_code == 0
+    listing = runner.invoke(args=["triage", "releases", "--project", "shop", "--json"])
+    assert listing.exit_code == 0
+    assert [(r["version"], r["verdict"]) for r in json.loads(listing.output)] == [("1.1.0", "pass"), ("1.0.0", "pass")]
+    csv_file = tmp_path / "adoption.csv"
+    csv_file.write_text("version,day,sessions\n1.1,2026-11-01,1200\n1.1.0,2026-11-02,1300\n")
+    imported = runner.invoke(args=["triage", "import-adoption", str(csv_file), "--project", "shop"])
+    assert imported.exit_code == 0 and "2 days" in imported.output
+    csv_file.write_text("version,day,sessions\n1.1,not a day,1200\n")
+    bad = runner.invoke(args=["triage", "import-adoption", str(csv_file), "--project", "shop"])
+    assert bad.exit_code == 1 and "Line 2" in bad.output
+    made = runner.invoke(args=["triage", "release", "3.0", "--project", "shop", "--released-at", "2026-11-20 10:00"])
+    assert made.exit_code == 0 and "3.0.0 released at 2026-11-20 10:00 UTC" in made.output

@@ -250,6 +250,7 @@ def test_the_release_pages_show_the_failing_release_with_evidence_and_links(clie
     auth.login(agent)
     listing = client.get("/releases/shop").get_data(as_text=True)
     assert "1.1.0" in listing and "FAIL" in listing and "1.0.0" in listing
+    assert "<title>Releases of Shop · triage</title>" in listing
     page = client.get("/releases/shop/v/1.1")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Bug reports per 1,000 sessions up at most 20%" in html
@@ -390,3 +391,83 @@ def test_the_gate_command_exits_by_verdict(runner, project, tmp_path):
     assert bad.exit_code == 1 and "Line 2" in bad.output
     made = runner.invoke(args=["triage", "release", "3.0", "--project", "shop", "--released-at", "2026-11-20 10:00"])
     assert made.exit_code == 0 and "3.0.0 released at 2026-11-20 10:00 UTC" in made.output
+
+
+# -- fix verification and verdict notifications --------------------------------------------
+
+def test_a_fix_that_regresses_reopens_the_item_and_tells_its_owner(client, project, agent, auth):
+    from tests.conftest import csrf_from
+    from triage import worker
+    from triage.models import Notification, Status, Theme, utcnow
+    from triage.services.releases import watch
+
+    now = utcnow()
+    theme = Theme(project=project, name="Export crash")
+    fixed = report(project, "1.0.0", now - timedelta(days=3), theme=theme, status=Status.RESOLVED,
+                   assignee=agent, title="Export crashes")
+    db.session.commit()
+    auth.login(agent)
+    token = csrf_from(client, "/releases/shop")
+    marked = client.post("/releases/shop/fixes", data={"csrf_token": token, "item_id": fixed.id, "version": "1.1",
+                                                       "threshold": "2"})
+    assert marked.status_code == 302
+    bad = client.post("/releases/shop/fixes", data={"csrf_token": token, "theme": "Nope", "version": "1.1",
+                                                    "threshold": "1"})
+    assert bad.status_code == 422 and "No theme" in bad.get_data(as_text=True)
+    # Reports from an older version, or one new one under the threshold, do not reopen it.
+    report(project, "1.0.5", utcnow() + timedelta(minutes=1), theme=theme)
+    report(project, "1.1.0", utcnow() + timedelta(minutes=1), theme=theme)
+    db.session.commit()
+    worker.release_pass()
+    assert db.session.get(Feedback, fixed.id).status == Status.RESOLVED
+    report(project, "1.2.0", utcnow() + timedelta(minutes=2), theme=theme)
+    db.session.commit()
+    worker.release_pass()
+    item = db.session.get(Feedback, fixed.id)
+    assert item.status == Status.TRIAGED and "regression" in item.tags
+    assert [e.kind for e in item.events][-2:] == ["status_changed", "regressed"]
+    assert item.events[-1].data["versions"] == ["1.1.0", "1.2.0"] and item.events[-1].data["count"] == 2
+    told = db.session.query(Notification).filter(Notification.dedupe_key.startswith("regressed:")).all()
+    assert [(n.recipient, n.feedback_id) for n in told] == [("agent@example.com", fixed.id)]
+    worker.release_pass()  # once only
+    assert db.session.query(Notification).filter(Notification.dedupe_key.startswith("regressed:")).count() == 1
+    assert watch.fixes(project)[0].regressed_at is not None
+    assert "regressed" in client.get("/releases/shop").get_data(as_text=True)
+
+
+def test_a_verdict_change_is_sent_to_followers_once(project):
+    from triage import worker
+    from triage.models import Notification, Release, utcnow
+    from triage.services.releases import store
+
+    now = utcnow()
+    store.follow(project, email="lead@example.com")
+    store.set_rules(project, [gate.Rule(RuleKind.NO_OPEN_P1)])
+    store.create_release(project, "1.0", now - timedelta(days=2))
+    db.session.commit()
+    worker.release_pass()
+    assert db.session.query(Release).one().last_verdict == "pass"
+    assert db.session.query(Notification).count() == 0  # a first verdict is no change
+    report(project, "1.0.0", now, priority="P1")
+    db.session.commit()
+    worker.release_pass()
+    worker.release_pass()
+    notes = db.session.query(Notification).all()
+    assert [(n.recipient, n.subject) for n in notes] == [("lead@example.com", "Shop 1.0.0: PASS -> FAIL")]
+    assert notes[0].payload["event"] == "release.verdict_changed"
+
+
+def test_a_watched_theme_regresses_on_its_newest_report(project):
+    from triage.models import Theme, utcnow
+    from triage.services.releases import watch
+
+    theme = Theme(project=project, name="Slow sync")
+    db.session.add(theme)
+    db.session.flush()
+    fix = watch.mark_fixed(project, "2.0", theme=theme, threshold=1)
+    with pytest.raises(DomainError):
+        watch.mark_fixed(project, "2.0")
+    newest = report(project, "2.0.1", utcnow() + timedelta(minutes=1), theme=theme)
+    db.session.flush()
+    assert watch.check_fixes(project) == 1
+    assert fix.evidence["reports"] == [newest.id] and newest.events[-1].kind == "regressed"

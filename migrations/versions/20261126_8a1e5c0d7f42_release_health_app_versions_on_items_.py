@@ -54,6 +54,7 @@ def upgrade():
     sa.Column('version_key', sa.String(length=200), nullable=False),
     sa.Column('released_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_verdict', sa.String(length=10), nullable=True),
+    sa.Column('verdict_changes', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_releases_project_id_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_releases')),

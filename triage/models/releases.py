@@ -56,6 +56,7 @@ class Release(db.Model):
     released_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The verdict last told to the followers; a different one is news (sent once per change).
     last_verdict: Mapped[str | None] = mapped_column(String(10))
+    verdict_changes: Mapped[int] = mapped_column(default=0)  # numbers each change (its outbox key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     project: Mapped[Project] = relationship()

@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import timezone
 
 from flask import Response, render_template, url_for
+from flask_login import current_user
 
 from triage.auth import roles_required
 from triage.models import Role
 from triage.releases import bp
-from triage.releases.forms import ConfirmForm, FollowerForm, ReleaseForm, RulesForm
+from triage.releases.forms import ConfirmForm, FixForm, FollowerForm, ReleaseForm, RulesForm
 from triage.services import intake
-from triage.services.releases import report, store
+from triage.services.releases import report, store, watch
 from triage.web import back_to, commit_form
 
 
@@ -25,10 +26,26 @@ def index():
 
 @bp.route("/<slug>")
 def project_releases(slug: str):
-    project = intake.project_by_slug(slug)
+    return render_list(intake.project_by_slug(slug))
+
+
+def render_list(project, form=None, fix_form=None, status: int = 200):
     snapshot = store.Snapshot(project)
-    return render_template("releases/list.html", project=project, rows=snapshot.overview(),
-                           rules=snapshot.rules, form=ReleaseForm())
+    return render_template("releases/list.html", project=project, rows=snapshot.overview(), rules=snapshot.rules,
+                           form=form or ReleaseForm(), fix_form=fix_form or FixForm(),
+                           fixes=watch.fixes(project)), status
+
+
+@bp.route("/<slug>/fixes", methods=["POST"])
+def mark_fixed(slug: str):
+    project = intake.project_by_slug(slug)
+    form = FixForm()
+    return commit_form(
+        form, form.version,
+        lambda: watch.mark_fixed_by_ref(project, form.version.data, form.item_id.data, form.theme.data,
+                                        form.threshold.data, current_user),
+        lambda fix: back_to(f"Watching the fix in {fix.version}.", "releases.project_releases", slug=slug),
+        lambda: render_list(project, fix_form=form, status=422))
 
 
 def release_context(slug: str, version: str) -> dict:
@@ -73,8 +90,7 @@ def create_release(slug: str):
         form, form.version,
         lambda: store.create_release(project, form.version.data, aware(form.released_at.data)),
         lambda made: back_to(f"Release {made.version} saved.", "releases.release", slug=slug, version=made.version),
-        lambda: (render_template("releases/list.html", project=project, rows=store.Snapshot(project).overview(),
-                                 rules=store.rules_of(project), form=form), 422))
+        lambda: render_list(project, form=form, status=422))
 
 
 def aware(moment):

@@ -43,6 +43,13 @@ def projects() -> list[Project]:
     return list(db.session.scalars(select(Project).order_by(Project.name)))
 
 
+def project_by_id(project_id: int) -> Project:
+    project = db.session.get(Project, project_id)
+    if project is None:
+        raise NotFound(f"No project {project_id}.")
+    return project
+
+
 def project_for(slug: str | None) -> Project:
     """The project named by slug; without one, the only project (NotFound otherwise)."""
     if slug:

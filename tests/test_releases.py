@@ -471,3 +471,30 @@ def test_a_watched_theme_regresses_on_its_newest_report(project):
     db.session.flush()
     assert watch.check_fixes(project) == 1
     assert fix.evidence["reports"] == [newest.id] and newest.events[-1].kind == "regressed"
+
+
+# -- the demo ------------------------------------------------------------------------------
+
+def test_the_demo_fails_its_bad_release_with_evidence_and_passes_the_good_one(make_app):
+    from tests.api_support import bearer, user_with_token
+    from triage.models import Role
+    from triage.services.releases import store
+
+    demo_app = make_app(create_tables=False)
+    runner = demo_app.test_cli_runner()
+    assert runner.invoke(args=["triage", "demo", "--no-serve", "--items", "120"]).exit_code == 0
+    bad = runner.invoke(args=["triage", "gate", "2.5.0", "--project", "demo"])
+    assert bad.exit_code == 1, bad.output
+    assert runner.invoke(args=["triage", "gate", "2.4.0", "--project", "demo"]).exit_code == 0
+    assert runner.invoke(args=["triage", "gate", "2.3.0", "--project", "demo"]).exit_code == 3
+    with demo_app.app_context():
+        result = store.gate_for(store.project_for("demo"), "2.5.0")
+        failing = {c.rule.kind: c for c in result.checks if c.verdict == Verdict.FAIL}
+        assert set(failing) == {RuleKind.NO_OPEN_P1, RuleKind.BUG_RATE, RuleKind.NPS_DROP, RuleKind.NEW_THEME}
+        assert "'Crash on start after update' (12 reports, 100%" in failing[RuleKind.NEW_THEME].text
+        assert "per 1,000 sessions" in failing[RuleKind.BUG_RATE].text
+        _, token = user_with_token(Role.PM)
+    client = demo_app.test_client()
+    gate_json = client.get("/api/v1/releases/2.5.0/gate?project=demo", headers=bearer(token)).json
+    assert gate_json["verdict"] == "fail"
+    assert client.get("/api/v1/releases/2.4.0/gate?project=demo", headers=bearer(token)).json["verdict"] == "pass"

@@ -498,3 +498,17 @@ def test_the_demo_fails_its_bad_release_with_evidence_and_passes_the_good_one(ma
     gate_json = client.get("/api/v1/releases/2.5.0/gate?project=demo", headers=bearer(token)).json
     assert gate_json["verdict"] == "fail"
     assert client.get("/api/v1/releases/2.4.0/gate?project=demo", headers=bearer(token)).json["verdict"] == "pass"
+
+
+def test_the_staff_api_lists_the_items_of_a_version(client, project):
+    from tests.api_support import bearer, user_with_token
+    from tests.test_openapi import conforms
+    from triage.models import Role
+
+    report(project, "1.0.0", T0, title="old")
+    report(project, "1.1.0", T0, title="new")
+    db.session.commit()
+    _, token = user_with_token(Role.AGENT)
+    listed = conforms(client.get("/api/v1/items?version=1.1", headers=bearer(token))).json["items"]
+    assert [i["title"] for i in listed] == ["new"]
+    assert "version" in conforms(client.get("/api/v1/items?version=x.y", headers=bearer(token))).json["error"]["fields"]

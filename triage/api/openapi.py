@@ -229,6 +229,7 @@ PATHS = {
             query("category", {"enum": list(inbox.CATEGORIES)}, "Category"),
             query("priority", {"enum": list(inbox.PRIORITIES)}, "Priority"),
             query("q", {**STRING, "maxLength": inbox.MAX_QUERY}, "Words in the title or body"),
+            query("version", VERSION, "The app version the items came from (4.2 is 4.2.0)"),
             query("cursor", STRING, "next_cursor of the previous page"),
             query("limit", {"type": "integer", "minimum": 1, "maximum": staff_schema.MAX_LIMIT,
                             "default": staff_schema.DEFAULT_LIMIT}, "Page size")],

@@ -112,9 +112,9 @@ def csat(scores: list[int]) -> float | None:
 
 def previous_of(version: str, releases: list[ReleaseRow]) -> ReleaseRow | None:
     """The release just before `version` in semantic order (pre-releases count)."""
-    order = versions.parse(version).order()
-    older = [r for r in releases if versions.parse(r.version).order() < order]
-    return max(older, key=lambda r: versions.parse(r.version).order(), default=None)
+    order = versions.order_of(version)
+    older = [r for r in releases if versions.order_of(r.version) < order]
+    return max(older, key=lambda r: versions.order_of(r.version), default=None)
 
 
 def in_window(release: ReleaseRow, window: timedelta, moment: datetime) -> bool:
@@ -142,7 +142,7 @@ def first_versions(items: list[ItemRow]) -> dict[int, str]:
     for item in items:
         if item.theme_id is not None:
             seen = found.get(item.theme_id)
-            if seen is None or versions.parse(item.version).order() < versions.parse(seen).order():
+            if seen is None or versions.order_of(item.version) < versions.order_of(seen):
                 found[item.theme_id] = item.version
     return found
 

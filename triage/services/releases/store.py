@@ -122,7 +122,7 @@ def release_rows(project: Project) -> list[figures.ReleaseRow]:
     rows = {r.version: figures.ReleaseRow(r.version, r.released_at, sessions.get(r.id, {})) for r in stored}
     for version, first in seen_versions(project).items():
         rows.setdefault(version, figures.ReleaseRow(version, first))
-    return sorted(rows.values(), key=lambda r: versions.parse(r.version).order())
+    return sorted(rows.values(), key=lambda r: versions.order_of(r.version))
 
 
 def item_rows(project: Project) -> list[figures.ItemRow]:

@@ -8,6 +8,7 @@ collation of either database sorts it the same), `parse` a tuple for Python's so
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 MAX_VERSION = 100
@@ -78,6 +79,12 @@ def sort_key(text: object) -> str:
     return key + "p" + "".join(parts)
 
 
+@lru_cache(maxsize=4096)
+def order_of(text: str) -> tuple:
+    """parse(text).order(), remembered: figures compare the same few versions many times."""
+    return parse(text).order()
+
+
 def ordered(texts) -> list[str]:
     """Distinct normalised versions, oldest first."""
-    return sorted({normalise(t) for t in texts}, key=lambda t: parse(t).order())
+    return sorted({normalise(t) for t in texts}, key=order_of)

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BLUEPRINTS = ("admin", "api", "auth", "board", "insights", "intake")
+BLUEPRINTS = ("admin", "api", "auth", "board", "insights", "intake", "releases")
 # View modules that still run their own queries, and how many: debt to pay off, never to grow.
 VIEW_QUERIES_ALLOWED = {
     "triage/admin/learning.py": 3, "triage/admin/surveys.py": 3, "triage/admin/views.py": 8,

@@ -61,9 +61,10 @@ def register_blueprints(app: Flask) -> None:
     from triage.board import bp as board_bp
     from triage.insights import bp as insights_bp
     from triage.intake import bp as intake_bp
+    from triage.releases import bp as releases_bp
     from triage.views import bp as root_bp
 
-    for blueprint in (root_bp, auth_bp, intake_bp, board_bp, insights_bp, admin_bp, api_bp):
+    for blueprint in (root_bp, auth_bp, intake_bp, board_bp, insights_bp, releases_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -168,3 +168,102 @@ def worker(interval: float, classify_interval: float, once: bool) -> None:
     from triage import worker as background
 
     background.run(interval, once, click.echo, classify_interval)
+
+
+# -- release health ------------------------------------------------------------------------
+
+GATE_EXIT = {"pass": 0, "fail": 1, "warn": 3}  # 2 stays click's usage errors
+
+
+def release_project(slug: str | None):
+    """The project for a release command; an unknown one is a usage error (exit 2)."""
+    from triage.services.releases import store
+
+    try:
+        return store.project_for(slug)
+    except DomainError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@triage_cli.command("gate")
+@click.argument("version")
+@click.option("--project", "slug", default=None, help="Project slug (may be left out with one project).")
+@click.option("--json", "as_json", is_flag=True, help="Print the gate as the API answers it.")
+@with_appcontext
+def gate_command(version: str, slug: str | None, as_json: bool) -> None:
+    """Evaluate the go/no-go gate of VERSION now: exit 0 on pass, 1 on fail, 3 on warn."""
+    import json
+
+    from triage.services.releases import gate, store
+
+    project = release_project(slug)
+    try:
+        result = store.gate_for(project, version)
+    except DomainError as error:
+        raise click.UsageError(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(gate.result_json(result), indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{project.slug} {result.version}: {result.verdict.value.upper()}")
+        for check in result.checks:
+            click.echo(f"  {check.verdict.value.upper():<4}  {check.rule.label}: {check.text}")
+    db.session.rollback()
+    sys.exit(GATE_EXIT[result.verdict.value])
+
+
+@triage_cli.command("releases")
+@click.option("--project", "slug", default=None, help="Project slug (may be left out with one project).")
+@click.option("--json", "as_json", is_flag=True, help="A list of {version, released_at, verdict}.")
+@with_appcontext
+def releases_command(slug: str | None, as_json: bool) -> None:
+    """List the project's releases, newest first, with their gate verdicts."""
+    import json
+
+    from triage.services.releases import store
+
+    rows = store.Snapshot(release_project(slug)).overview()
+    if as_json:
+        click.echo(json.dumps([{"version": r.version, "released_at": r.released_at.isoformat(),
+                                "verdict": g.verdict.value} for r, g in rows], indent=2))
+        return
+    for row, result in rows:
+        click.echo(f"{row.version:<20} {row.released_at:%Y-%m-%d %H:%M}  {result.verdict.value.upper()}")
+
+
+@triage_cli.command("release")
+@click.argument("version")
+@click.option("--project", "slug", default=None, help="Project slug (may be left out with one project).")
+@click.option("--released-at", default=None, help="When it went out (UTC).",
+              type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
+                                   "%Y-%m-%dT%H:%M:%S"]))
+@with_appcontext
+def release_command(version: str, slug: str | None, released_at) -> None:
+    """Make a release of VERSION (or correct its release time)."""
+    from datetime import timezone
+
+    from triage.services.releases import store
+
+    project = release_project(slug)
+    try:
+        release = store.create_release(project, version, released_at.replace(tzinfo=timezone.utc) if released_at else None)
+    except DomainError as error:
+        raise click.UsageError(str(error)) from error
+    db.session.commit()
+    click.echo(f"{project.slug} {release.version} released at {release.released_at:%Y-%m-%d %H:%M} UTC")
+
+
+@triage_cli.command("import-adoption")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8"))
+@click.option("--project", "slug", default=None, help="Project slug (may be left out with one project).")
+@with_appcontext
+def import_adoption(csv_file, slug: str | None) -> None:
+    """Read sessions per release and day from a CSV with columns version, day, sessions."""
+    from triage.services.releases import store
+
+    project = release_project(slug)
+    try:
+        count = store.import_adoption_csv(project, csv_file.read())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{count} days of adoption stored for {project.slug}")

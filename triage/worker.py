@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from triage.extensions import db
 from triage.models import BackgroundJob, DeliveryStatus, Feedback, utcnow
 from triage.services import jobs, locks
+from triage.services.releases import store, watch
 from triage.services.triage import escalation, pipeline
 from triage.services.delivery import notify
 
@@ -104,9 +105,30 @@ def sweep(now: datetime | None = None, deliver: bool = True) -> SweepSummary:
         except IntegrityError:  # a concurrent pass wrote the same dedupe key first
             db.session.rollback()
             summary.skipped += 1
+    release_pass(now)
     if deliver:
         summary.delivery = deliver_pending(max(now, utcnow()))  # rows written just now are due
     return summary
+
+
+def release_pass(now: datetime | None = None) -> tuple[int, int]:
+    """Per project, committing each: releases for versions seen first now, watched fixes
+    checked (a regression reopens and tells the owner), verdict changes told to followers.
+    A project that fails is logged and left for the next pass. Returns (regressed, changed)."""
+    regressed = changed = 0
+    for project_id in [p.id for p in store.projects()]:
+        try:
+            project = store.project_by_id(project_id)
+            store.sync_releases(project)
+            regressed += watch.check_fixes(project, now)
+            changed += watch.tell_verdict_changes(project, now)
+            db.session.commit()
+        except IntegrityError:  # a concurrent pass told the same change first
+            db.session.rollback()
+        except Exception:
+            db.session.rollback()
+            log.exception("release pass failed for project %s", project_id)
+    return regressed, changed
 
 
 def one_pass(echo: Callable[[str], None]) -> bool:

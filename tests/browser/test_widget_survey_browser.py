@@ -16,7 +16,7 @@ QUESTION = "How likely are you to recommend us to a friend or colleague?"
 def host_page(live_app, project) -> str:
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
 <style>button {{ display: none !important; }}</style>
-<script src="{live_app.url}/widget.js" data-key="{project.public_key}" async></script>
+<script src="{live_app.url}/widget.js" data-key="{project.public_key}" data-app-version="4.2" async></script>
 </head><body><h1>Shop</h1><a href="#top">Top</a></body></html>"""
 
 
@@ -60,6 +60,7 @@ def test_visitor_answers_the_survey_and_is_not_asked_again(page, live_app, shop)
     visitor = page.evaluate("JSON.parse(localStorage.getItem('triage.visitor'))")
     assert (answer.survey_id, answer.score, answer.respondent) == (survey.id, 9, f"visitor:{visitor}")
     assert answer.feedback.channel == Channel.SURVEY
+    assert answer.app_version == answer.feedback.app_version == "4.2.0"  # release health reads it
     assert answer.feedback.body == "Checkout is quick, search is not"
 
     page.evaluate(f"localStorage.removeItem('triage.surveys.{project.public_key}')")  # the server alone decides

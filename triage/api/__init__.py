@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from triage.api import openapi, staff, surveys, views  # noqa: E402,F401
+from triage.api import openapi, releases, staff, surveys, views  # noqa: E402,F401

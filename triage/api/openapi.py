@@ -51,6 +51,51 @@ ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": ID}
 REF = {"type": "object", "required": ["id", "name"], "additionalProperties": False,
        "properties": {"id": ID, "name": STRING}}
 
+VERDICT = {"enum": ["pass", "warn", "fail"]}
+VERSION = {**STRING, "maxLength": 100, "description": "An app version: 4.2, 4.2.1, 4.2.1-beta.2 (stored normalised)"}
+PROJECT_ARG = query("project", STRING, "The project's slug (may be left out while there is only one project)")
+RELEASE_SCHEMAS = {
+    "Gate": {"type": "object", "required": ["verdict", "checks"], "additionalProperties": False, "properties": {
+        "verdict": VERDICT, "checks": {"type": "array", "items": {
+            "type": "object", "required": ["rule", "verdict", "value", "threshold", "evidence"],
+            "additionalProperties": False, "properties": {
+                "rule": {**STRING, "description": "The rule in words"}, "verdict": VERDICT,
+                "value": {"anyOf": [{"type": "number"}, {"type": "null"}],
+                          "description": "What was measured (null: not enough data)"},
+                "threshold": {"type": "number"},
+                "evidence": {"type": "object", "required": ["kind", "text", "links"], "additionalProperties": False,
+                             "properties": {
+                                 "kind": {"enum": ["no_open_p1", "max_open_p2", "bug_rate", "nps_drop", "new_theme"]},
+                                 "text": {**STRING, "description": "The numbers behind the verdict"},
+                                 "links": {"type": "array", "items": {
+                                     "type": "object", "required": ["label", "url", "filter"],
+                                     "additionalProperties": False, "properties": {
+                                         "label": STRING, "url": {**STRING, "format": "uri"},
+                                         "filter": {"type": "object", "additionalProperties": STRING}}}}}}}}}}},
+    "ReleaseList": {"type": "object", "required": ["project", "releases"], "additionalProperties": False,
+                    "properties": {"project": STRING, "releases": {"type": "array", "items": {
+                        "type": "object", "required": ["version", "released_at", "verdict"],
+                        "additionalProperties": False,
+                        "properties": {"version": STRING, "released_at": STAMP, "verdict": VERDICT}}}}},
+    "NewRelease": {"type": "object", "required": ["version"], "properties": {
+        "project": STRING, "version": VERSION,
+        "released_at": {**STAMP, "description": "Defaults to the first report from it, else now"}}},
+    "Release": {"type": "object", "required": ["version", "released_at"], "additionalProperties": False,
+                "properties": {"version": STRING, "released_at": STAMP}},
+    "AdoptionPost": {"type": "object", "properties": {
+        "project": STRING, "day": {**STRING, "format": "date", "description": "Defaults to today (UTC)"},
+        "sessions": {"type": "integer", "minimum": 0},
+        "days": {"type": "array", "minItems": 1, "maxItems": 366, "items": {
+            "type": "object", "required": ["sessions"], "properties": {
+                "day": {**STRING, "format": "date"}, "sessions": {"type": "integer", "minimum": 0}}}}},
+        "description": "One day ({day, sessions}) or several ({days: [...]}); a day posted again is replaced"},
+    "Adoption": {"type": "object", "required": ["version", "days"], "additionalProperties": False, "properties": {
+        "version": STRING, "days": {"type": "array", "items": {
+            "type": "object", "required": ["day", "sessions"], "additionalProperties": False,
+            "properties": {"day": {**STRING, "format": "date"}, "sessions": {"type": "integer"}}}}}},
+}
+VERSION_PATH = {"name": "version", "in": "path", "required": True, "schema": VERSION}
+
 SCHEMAS = {
     "Error": {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {
         "error": {"type": "object", "required": ["code", "message", "fields"], "additionalProperties": False,
@@ -89,6 +134,7 @@ SCHEMAS = {
         "score": nullable({"type": "integer", "description": "NPS 0-10, CSAT 1-5; none for an open question"}),
         "comment": {**STRING, "maxLength": 5000, "description": "Becomes a feedback item (channel survey)"},
         "visitor": {**STRING, "pattern": "^[A-Za-z0-9_-]{8,100}$", "description": "The widget's random visitor id"},
+        "app_version": nullable({**STRING, "description": "The respondent's app version (release health)"}),
         "user": {"type": "object", "description": "The host's user; trusted only with user_signature"},
         "user_signature": {**STRING, "description": "HMAC-SHA256 of the canonical user JSON"}}},
     "SurveyReceipt": {"type": "object", "required": ["id"], "additionalProperties": False,
@@ -128,6 +174,7 @@ SCHEMAS = {
         "comment": {"type": "object", "required": ["body"], "additionalProperties": False,
                     "properties": {"body": {**STRING, "minLength": 1, "maxLength": 20000},
                                    "public": {"type": "boolean", "default": False}}}}},
+    **RELEASE_SCHEMAS,
 }
 # Item plus its context, timeline and comments, spelled out: an allOf with Item would be
 # refused by Item's additionalProperties: false.
@@ -182,6 +229,7 @@ PATHS = {
             query("category", {"enum": list(inbox.CATEGORIES)}, "Category"),
             query("priority", {"enum": list(inbox.PRIORITIES)}, "Priority"),
             query("q", {**STRING, "maxLength": inbox.MAX_QUERY}, "Words in the title or body"),
+            query("version", VERSION, "The app version the items came from (4.2 is 4.2.0)"),
             query("cursor", STRING, "next_cursor of the previous page"),
             query("limit", {"type": "integer", "minimum": 1, "maximum": staff_schema.MAX_LIMIT,
                             "default": staff_schema.DEFAULT_LIMIT}, "Page size")],
@@ -195,6 +243,24 @@ PATHS = {
                   "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ItemPatch")}}},
                   "responses": {"200": ok("The changed item", "ItemDetail"),
                                 **errors(400, 401, 403, 404, 413, 415, 422, 429)}}},
+    "/releases": {
+        "get": {"operationId": "listReleases", "tags": ["releases"], "security": STAFF, "parameters": [PROJECT_ARG],
+                "summary": "A project's releases, newest first, with their gate verdicts",
+                "responses": {"200": ok("The releases", "ReleaseList"), **errors(401, 404, 422, 429)}},
+        "post": {"operationId": "createRelease", "tags": ["releases"], "security": STAFF,
+                 "summary": "Make a release (at deploy time), or correct its release time",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewRelease")}}},
+                 "responses": {"201": ok("The release", "Release"), **errors(400, 401, 404, 413, 415, 422, 429)}}},
+    "/releases/{version}/gate": {"get": {
+        "operationId": "releaseGate", "tags": ["releases"], "security": STAFF,
+        "parameters": [VERSION_PATH, PROJECT_ARG],
+        "summary": "The go/no-go gate of a release, evaluated now: pass, warn or fail with each rule's evidence",
+        "responses": {"200": ok("The gate", "Gate"), **errors(401, 404, 422, 429)}}},
+    "/releases/{version}/adoption": {"post": {
+        "operationId": "postAdoption", "tags": ["releases"], "security": STAFF, "parameters": [VERSION_PATH],
+        "summary": "Sessions (or active users) on a release per day, so that rates are per 1,000 sessions",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("AdoptionPost")}}},
+        "responses": {"200": ok("Stored", "Adoption"), **errors(400, 401, 404, 413, 415, 422, 429)}}},
     "/openapi.json": {"get": {
         "operationId": "openapiDocument", "tags": ["meta"], "summary": "This document",
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {

@@ -94,6 +94,10 @@ def answer_survey(token: str):
     score, comment = parsed_score(data.get("score")), data.get("comment") or ""
     if not isinstance(comment, str):
         raise InvalidSubmission({"comment": "Must be a string."})
-    answer = surveys.record_response(found, score, comment.replace("\x00", ""), respondent=who)
+    app_version = data.get("app_version")
+    if app_version is not None and not isinstance(app_version, str):
+        raise InvalidSubmission({"app_version": "An app version is text such as 4.2.1."})
+    answer = surveys.record_response(found, score, comment.replace("\x00", ""), respondent=who,
+                                     app_version=app_version)
     db.session.commit()
     return jsonify(id=answer.id), 201

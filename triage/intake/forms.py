@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from triage.models import Kind, Severity
 from triage.services.intake import MAX_BODY, MAX_TITLE, compose_bug_body
+from triage.services.releases import versions
 
 KIND_CHOICES = [
     SelectChoice(Kind.BUG.value, "Report a bug"),
@@ -29,6 +30,8 @@ class FeedbackForm(FlaskForm):
     email = EmailField("Your email (optional, for replies)",
                        validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
     name = StringField("Your name (optional)", validators=[Optional(), Length(max=120)])
+    app_version = StringField("App version (optional, e.g. 4.2.1)",
+                              validators=[Optional(), Length(max=versions.MAX_VERSION)])
 
     def body(self) -> str:
         """The item's text: bug parts joined under headings, or just the details."""
@@ -36,6 +39,12 @@ class FeedbackForm(FlaskForm):
             return compose_bug_body(self.description.data or "", self.steps.data or "",
                                     self.expected.data or "", self.actual.data or "")
         return (self.description.data or "").strip()
+
+    def validate_app_version(self, field) -> None:
+        try:
+            versions.optional(field.data)
+        except versions.InvalidVersion as error:
+            raise ValidationError(str(error)) from error
 
     def validate_description(self, field) -> None:
         if len(self.body()) > MAX_BODY:

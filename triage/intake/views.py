@@ -25,6 +25,7 @@ def feedback_form(slug: str):
             severity=Severity(form.severity.data) if kind == Kind.BUG and form.severity.data else None,
             email=form.email.data,
             name=form.name.data,
+            app_version=form.app_version.data,
         ))
         db.session.commit()
         # Post/redirect/get: a reload of the confirmation cannot send the item twice.

@@ -22,14 +22,24 @@ from triage.models.base import (
 from triage.models.feedback import Attachment, Comment, Event, Feedback, Project, Theme
 from triage.models.jobs import BackgroundJob, JobKind, JobStatus
 from triage.models.learning import DisabledDefaultRule, KeywordRule, ModelVersion
+from triage.models.releases import (
+    Release,
+    ReleaseAdoption,
+    ReleaseFix,
+    ReleaseFollower,
+    ReleaseRule,
+    RuleKind,
+    Verdict,
+)
 from triage.models.surveys import Survey, SurveyResponse
 from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
 
 __all__ = [
     "ApiToken", "Attachment", "BackgroundJob", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
     "DisabledDefaultRule",
-    "EscalationTarget", "EscalationTier", "Event", "Feedback", "JobKind", "JobStatus", "Kind", "KeywordRule", "ModelVersion",
-    "Notification", "Project", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
-    "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "Theme", "ThemeSource", "ThemeStatus", "UTCDateTime",
-    "User", "Webhook", "hash_api_token", "new_token", "utcnow",
+    "EscalationTarget", "EscalationTier", "Event", "Feedback", "JobKind", "JobStatus", "Kind", "KeywordRule",
+    "ModelVersion", "Notification", "Project", "Release", "ReleaseAdoption", "ReleaseFix", "ReleaseFollower",
+    "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
+    "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "Theme", "ThemeSource",
+    "ThemeStatus", "UTCDateTime", "User", "Verdict", "Webhook", "hash_api_token", "new_token", "utcnow",
 ]

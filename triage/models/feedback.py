@@ -90,6 +90,8 @@ class Feedback(db.Model):
         UniqueConstraint("project_id", "idempotency_key"),
         Index("ix_feedback_status_created", "status", "created_at"),
         Index("ix_feedback_project_created", "project_id", "created_at"),
+        # Release health reads a project's items by app version (and "this version or later").
+        Index("ix_feedback_project_version", "project_id", "version_key"),
         # The board's default order (priority, then due time): each page reads index ranges.
         Index("ix_feedback_priority_due", "priority", "resolution_due", "id"),
         # The worker polls for unclassified items every second; this keeps that lookup tiny.
@@ -113,6 +115,9 @@ class Feedback(db.Model):
     submitter_email: Mapped[str | None] = mapped_column(String(254))
     submitter_name: Mapped[str | None] = mapped_column(String(120))
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The submitter's app version, normalised (services/releases/versions.py), and its sort key.
+    app_version: Mapped[str | None] = mapped_column(String(100))
+    version_key: Mapped[str | None] = mapped_column(String(200))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Suspected spam waits here for an admin instead of reaching the board.
     quarantined: Mapped[bool] = mapped_column(default=False)

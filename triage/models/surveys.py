@@ -38,6 +38,9 @@ class SurveyResponse(db.Model):
     score: Mapped[int]
     comment: Mapped[str] = mapped_column(Text, default="")
     respondent: Mapped[str | None] = mapped_column(String(254))  # user id or email from the host
+    # The respondent's app version, normalised, and its sort key (release health reads NPS by version).
+    app_version: Mapped[str | None] = mapped_column(String(100))
+    version_key: Mapped[str | None] = mapped_column(String(200), index=True)
     feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 

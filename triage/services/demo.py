@@ -36,6 +36,7 @@ from triage.models import (
     utcnow,
 )
 from triage.services import accounts
+from triage.services.releases import demo as release_demo
 from triage.services.triage import classify, policies, routing, sla
 from triage.services import items as item_verbs
 from triage.services.insights import theme_runs
@@ -83,10 +84,10 @@ def _text(value, limit: int) -> str:
     return "" if value is None or value != value else str(value)[:limit]
 
 
-def seed_items(project: Project, count: int, rng: random.Random) -> list[Feedback]:
-    """Store `count` corpus reports as items of the project, all created now (timed later)."""
+def seed_items(project: Project, rows: pd.DataFrame, rng: random.Random) -> list[Feedback]:
+    """Store the corpus rows as items of the project, all created now (timed later)."""
     now, made = utcnow(), []
-    for row in corpus_rows(count, rng).itertuples():
+    for row in rows.itertuples():
         name = rng.choice(NAMES)
         body = _text(row.body, 20_000)
         title = _text(row.title, 200) or (body.split("\n", 1)[0][:80] or "(no title)")
@@ -203,9 +204,15 @@ def seed(count: int, seed_value: int = 7) -> list[tuple[str, str, str]]:
     if db.session.scalar(select(ModelVersion).where(ModelVersion.active)) is None:
         training.train()
     rng = random.Random(seed_value)
-    found = seed_items(project, count, rng)
+    rows = corpus_rows(count, rng)
+    # Part of the reports come from three app versions, the last a bad one (release health).
+    for_releases = release_demo.release_rows(rows) if count >= 2 * release_demo.BUGS_NEEDED else rows.head(0)
+    found = seed_items(project, rows.drop(for_releases.index), rng)
     classify.classify_items(found)
     time_items(found, rng)
-    add_history(found, accounts.find_user("agent@demo.test"), rng)
+    agent = accounts.find_user("agent@demo.test")
+    add_history(found, agent, rng)
     theme_runs.run_themes(project)
+    if len(for_releases):
+        release_demo.seed_releases(project, for_releases, agent, rng)
     return logins

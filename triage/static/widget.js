@@ -269,7 +269,8 @@
     snote.textContent = "Sending\u2026";
     call("surveys/" + encodeURIComponent(survey.token) + "/responses", {method: "POST",
       headers: {"Content-Type": "application/json"}, body: JSON.stringify({score: survey.scale ? score : null,
-        comment: comment, visitor: visitor(), user: user, user_signature: signature})}).then(function () {
+        comment: comment, visitor: visitor(), user: user, user_signature: signature,
+        app_version: meta.app_version || appVersion || null})}).then(function () {
       sform.hidden = true;
       sdone.hidden = false;
       $(".sv .done .send").focus();

@@ -11,6 +11,7 @@ from triage.models import Channel, Kind, Project
 from triage.services import DomainError
 from triage.services.intake import MAX_BODY, MAX_EMAIL, MAX_TITLE, Submission
 from triage.services.intake.widget import canonical_json, identity_verified
+from triage.services.releases import versions
 
 MAX_JS_ERRORS = 10
 MAX_META_KEYS = 30
@@ -116,6 +117,12 @@ def field_errors(data: dict[str, Any], idempotency_key: str | None) -> tuple[dic
     user = data.get("user")
     if user is not None and (not isinstance(user, dict) or len(canonical_json(user)) > MAX_USER_BYTES):
         errors["user"] = "An object of at most 2,000 bytes."
+    raw_context = data.get("context")
+    app_version = raw_context.get("app_version") if isinstance(raw_context, dict) else None
+    try:
+        versions.optional(app_version)
+    except versions.InvalidVersion as error:
+        errors["context.app_version"] = str(error)
     if idempotency_key is not None and not 8 <= len(idempotency_key) <= 100:
         errors["idempotency_key"] = "Between 8 and 100 characters."
     return errors, {"kind": kind, "title": title, "message": message, "email": email, "user": user}
@@ -139,4 +146,4 @@ def parse_submission(data: Any, project: Project, *, channel: Channel, user_agen
             email = user["email"][:MAX_EMAIL]  # a signed identity vouches for its email
     title, body = derive_title(fields["title"], fields["message"])
     return Submission(kind=fields["kind"], title=title, body=body, email=email or None, channel=channel,
-                      context=context, idempotency_key=idempotency_key)
+                      context=context, idempotency_key=idempotency_key, app_version=context.get("app_version"))

@@ -10,6 +10,7 @@ from triage.models import Status, Team, User
 from triage.services import items
 from triage.services.triage import classify
 from triage.services.items import inbox
+from triage.services.releases import versions
 from triage.services.insights import themes
 from triage.services.items.staff_api import Changes, InvalidRequest
 
@@ -50,9 +51,13 @@ def parse_list_args(args: Mapping[str, str]) -> tuple[inbox.InboxFilter, str | N
     q = args.get("q") or ""
     if len(q) > inbox.MAX_QUERY:
         errors["q"] = f"At most {inbox.MAX_QUERY} characters."
+    try:
+        version = versions.optional(args.get("version"))
+    except versions.InvalidVersion as error:
+        errors["version"] = str(error)
     if errors:
         raise InvalidRequest(errors)
-    flt = inbox.InboxFilter(status=status, category=args.get("category") or None,
+    flt = inbox.InboxFilter(status=status, category=args.get("category") or None, version=version,
                             priority=args.get("priority") or None, q=q.strip(), sort="newest", **ids)
     return flt, args.get("cursor") or None, limit
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from triage.extensions import db
 from triage.models import Channel, Event, Feedback, Kind, Project, Severity, Status, utcnow
 from triage.services import DomainError, NotFound, locks
+from triage.services.releases import versions
 from triage.services.triage import pipeline
 
 MAX_TITLE = 200
@@ -32,6 +33,8 @@ class Submission:
     channel: Channel = Channel.FORM
     context: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
+    # The submitter's app version as sent (normalised by accept; garbage is refused).
+    app_version: str | None = None
     # Suspected spam: stored for an admin to review, kept off the board.
     quarantined: bool = False
 
@@ -65,12 +68,14 @@ def accept(project: Project, sub: Submission, spam_reasons: Sequence[str] = ()) 
     admin, off the board). Two requests with the same key at once make one item: the
     loser's insert fails in a savepoint and it returns the winner's item."""
     title, email = checked_title(sub), checked_email(sub)
+    version = checked_version(sub)
     if sub.idempotency_key and (existing := item_by_idempotency_key(project, sub.idempotency_key)):
         return existing, False
     if spam_reasons:
         sub.quarantined = True
         sub.context = {**sub.context, "quarantine": list(spam_reasons)}
     item = new_item(project, sub, title, email)
+    item.app_version, item.version_key = version, versions.sort_key(version) if version else None
     # Triage the item before anything is written: the steps read rules and policies (no
     # autoflush of the half-built item), then one flush stores it with all it gained.
     with db.session.no_autoflush:
@@ -104,6 +109,14 @@ def checked_email(sub: Submission) -> str | None:
     if email and len(email) > MAX_EMAIL:
         raise DomainError(f"An email address has at most {MAX_EMAIL} characters.")
     return email
+
+
+def checked_version(sub: Submission) -> str | None:
+    """The submission's app version, normalised ("4.2" is "4.2.0"); None when not given."""
+    try:
+        return versions.optional(sub.app_version)
+    except versions.InvalidVersion as error:
+        raise DomainError(str(error)) from error
 
 
 def new_item(project: Project, sub: Submission, title: str, email: str | None) -> Feedback:

@@ -14,6 +14,7 @@ from sqlalchemy import exists, select
 from triage.extensions import db
 from triage.models import Channel, Kind, Project, Survey, SurveyKind, SurveyResponse, utcnow
 from triage.services import DomainError, NotFound, intake
+from triage.services.releases import versions
 
 MAX_QUESTION = 300
 MAX_COMMENT = 5_000
@@ -91,11 +92,17 @@ def set_active(survey: Survey, active: bool) -> None:
     db.session.flush()
 
 
-def record_response(survey: Survey, score: int | None, comment: str, respondent: str | None = None) -> SurveyResponse:
+def record_response(survey: Survey, score: int | None, comment: str, respondent: str | None = None,
+                    app_version: str | None = None) -> SurveyResponse:
     """Store a response (flushes); its comment, if any, becomes a feedback item through intake
     (channel survey) so it is classified and routed like any other. A single-question survey
-    takes a comment and no score. InvalidAnswer names the field to fix."""
+    takes a comment and no score. The respondent's app version is stored normalised (release
+    health reads NPS per version). InvalidAnswer names the field to fix."""
     comment = comment.strip()
+    try:
+        version = versions.optional(app_version)
+    except versions.InvalidVersion as error:
+        raise InvalidAnswer("app_version", str(error)) from error
     if survey.kind == SurveyKind.SINGLE:
         score = 0
         if not comment:
@@ -105,12 +112,13 @@ def record_response(survey: Survey, score: int | None, comment: str, respondent:
         raise InvalidAnswer("score", f"Choose a score from {scale.start} to {scale.stop - 1}.")
     if len(comment) > MAX_COMMENT:
         raise InvalidAnswer("comment", f"A comment is limited to {MAX_COMMENT} characters.")
-    response = SurveyResponse(survey=survey, score=score, comment=comment, respondent=respondent)
+    response = SurveyResponse(survey=survey, score=score, comment=comment, respondent=respondent,
+                              app_version=version, version_key=versions.sort_key(version) if version else None)
     db.session.add(response)
     if comment:
         response.feedback = intake.submit_feedback(survey.project, intake.Submission(
             kind=Kind.FEEDBACK, title=survey_title(survey, score, comment), body=comment,
-            channel=Channel.SURVEY, context=survey_context(survey, score)))
+            channel=Channel.SURVEY, context=survey_context(survey, score), app_version=version))
     db.session.flush()
     return response
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from triage.extensions import db
 from triage.models import Channel, Feedback, Kind, Project, Status, utcnow
+from triage.services.releases import versions
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 CATEGORIES = ("bug", "feature", "question", "other")
@@ -46,6 +47,7 @@ class InboxFilter:
     unassigned: bool = False
     channel: Channel | None = None
     theme_id: int | None = None
+    version: str | None = None  # the app version, normalised (releases link here)
     breaching: bool = False
     q: str = ""
     sort: str = "priority"
@@ -64,12 +66,18 @@ class InboxFilter:
         def member(enum_class, name):
             return enum_class(args[name]) if args.get(name) in {m.value for m in enum_class} else None
 
+        def version():
+            try:
+                return versions.optional(args.get("version"))
+            except versions.InvalidVersion:
+                return None
+
         status = args.get("status")
         return cls(
             project_id=number("project"), kind=member(Kind, "kind"), channel=member(Channel, "channel"),
             status="open" if status in (None, "", "open") else choice("status", [s.value for s in Status], "any"),
             category=choice("category", CATEGORIES), priority=choice("priority", PRIORITIES),
-            team_id=number("team"), assignee_id=number("assignee"), theme_id=number("theme"),
+            team_id=number("team"), assignee_id=number("assignee"), theme_id=number("theme"), version=version(),
             unassigned=str(args.get("unassigned", "")) in ("1", "true", "on"),
             breaching=str(args.get("breaching", "")) in ("1", "true", "on"),
             q=str(args.get("q") or "").strip()[:MAX_QUERY], sort=choice("sort", SORTS, "priority"),
@@ -111,7 +119,8 @@ def conditions(flt: InboxFilter, now: datetime | None = None) -> list[ColumnElem
     for column, value in ((Feedback.project_id, flt.project_id), (Feedback.kind, flt.kind),
                           (Feedback.category, flt.category), (Feedback.priority, flt.priority),
                           (Feedback.team_id, flt.team_id), (Feedback.assignee_id, flt.assignee_id),
-                          (Feedback.channel, flt.channel), (Feedback.theme_id, flt.theme_id)):
+                          (Feedback.channel, flt.channel), (Feedback.theme_id, flt.theme_id),
+                          (Feedback.app_version, flt.version)):
         if value is not None:
             found.append(column == value)
     if flt.unassigned:

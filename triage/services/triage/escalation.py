@@ -130,3 +130,24 @@ def candidate_ids(now: datetime) -> list[int]:
         or_(and_(Feedback.first_response_due.is_not(None), Feedback.first_responded_at.is_(None)),
             Feedback.resolution_due.is_not(None)))
     return list(db.session.scalars(query.order_by(Feedback.id)))
+
+
+def tell_owner(item: Feedback, key: str, subject: str, text: str, data: dict | None = None) -> int:
+    """Tell the item's owner about something outside its SLA clock (a fix that regressed, say)
+    through the escalation rules: whom and by which channel the first tier of its policy
+    names, else its assignee (the team leads when unassigned) by email. Queued once per `key`
+    and recipient (flushes); returns how many notifications were queued."""
+    policy = sla.policy_for(item.priority)
+    tier = policy.tiers[0] if policy and policy.tiers else None
+    if tier is not None:
+        found = targets(item, tier)
+        channel = tier.channel
+    else:
+        found, channel = targets(item, EscalationTier(target=EscalationTarget.ASSIGNEE,
+                                                      channel=DeliveryChannel.EMAIL)), DeliveryChannel.EMAIL
+    queued = 0
+    for suffix, recipient, webhook in found:
+        queued += notify.enqueue(dedupe_key=f"{key}:{suffix}", channel=channel, recipient=recipient,
+                                 subject=subject, text=text, feedback=item, webhook=webhook,
+                                 data={"item_id": item.id, **(data or {})}) is not None
+    return queued

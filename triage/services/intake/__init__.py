@@ -114,6 +114,7 @@ def new_item(project: Project, sub: Submission, title: str, email: str | None) -
         severity=sub.severity, submitter_email=email, submitter_name=(sub.name or "").strip() or None,
         context=sub.context, idempotency_key=sub.idempotency_key, quarantined=sub.quarantined,
         status=Status.NEW, tags=[], prediction={}, vote_count=0, escalation_level=0, created_at=utcnow(),
+        public=sub.kind == Kind.IDEA,  # ideas are listed for votes; bugs only when staff say so
         team_id=project.default_team_id,  # the id alone: loading the team would cost a query
         attachments=[],  # a new item has none; saying so spares a query when they are counted
     )

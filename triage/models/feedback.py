@@ -133,6 +133,7 @@ class Feedback(db.Model):
     team: Mapped[Team | None] = relationship()
     assignee: Mapped[User | None] = relationship()
     theme: Mapped[Theme | None] = relationship()
+    duplicate_of: Mapped[Feedback | None] = relationship(remote_side=[id])
     events: Mapped[list[Event]] = relationship(
         back_populates="feedback", order_by="Event.id", cascade="all, delete-orphan"
     )

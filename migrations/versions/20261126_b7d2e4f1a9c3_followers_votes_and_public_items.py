@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('feedback_id', sa.Integer(), nullable=False),
     sa.Column('voter', sa.String(length=64), nullable=False),
+    sa.Column('browser', sa.String(length=64), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('name', sa.String(length=120), nullable=True),
     sa.Column('source', sa.String(length=20), nullable=False),

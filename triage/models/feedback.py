@@ -248,7 +248,7 @@ class Follower(db.Model):
 
 class Vote(db.Model):
     """One person's +1 on an item. `voter` is a hash (see services/items/votes.voter_key) of
-    the email or of the browser's id, so one person counts once per item."""
+    the email, else of the browser's id, so one person counts once per item."""
 
     __tablename__ = "votes"
     __table_args__ = (UniqueConstraint("feedback_id", "voter"),)
@@ -256,6 +256,8 @@ class Vote(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
     voter: Mapped[str] = mapped_column(String(64))
+    # The hashed browser id as well when a voter gave an email: one vote per email or browser.
+    browser: Mapped[str | None] = mapped_column(String(64))
     # Shown to staff with the count; kept only when the voter gave it.
     email: Mapped[str | None] = mapped_column(String(254))
     name: Mapped[str | None] = mapped_column(String(120))

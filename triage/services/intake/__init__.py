@@ -144,3 +144,12 @@ def item_by_status_token(token: str) -> Feedback:
     if item is None:
         raise NotFound("No item with this status link.")
     return item
+
+
+def public_item(project: Project, item_id: int) -> Feedback:
+    """An open public item of this project, for end users' votes; NotFound otherwise."""
+    item = db.session.get(Feedback, item_id) if 0 < item_id < 2**31 else None
+    if (item is None or item.project_id != project.id or not item.public or not item.status.is_open
+            or item.duplicate_of_id is not None or item.quarantined):
+        raise NotFound(f"No public item {item_id} in this project.")
+    return item

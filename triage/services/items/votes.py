@@ -1,8 +1,8 @@
 """Votes and followers: end users +1 a public item, and whoever left an email hears of it.
 
 A voter is one person per item: the key is an HMAC (with the app's secret) of the lower-cased
-email when one is given, else of the browser's random id, so the table holds no address in
-the clear as its key and a person cannot vote twice by switching case. `Feedback.vote_count`
+email when one is given, else of the browser's random id (the browser's key is kept too), so
+one email or one browser votes once per item, whatever case the address is typed in. `Feedback.vote_count`
 moves with every Vote row added or taken away (merge and unmerge included).
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import hashlib
 import hmac
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
@@ -57,8 +57,11 @@ def add_follower(item: Feedback, email: str | None, name: str | None, source: st
     return follower
 
 
-def has_vote(item: Feedback, key: str) -> bool:
-    return db.session.scalar(select(Vote.id).where(Vote.feedback_id == item.id, Vote.voter == key)) is not None
+def has_vote(item: Feedback, key: str, browser_key: str | None = None) -> bool:
+    """Whether this voter (or, when given, this browser under any email) voted on the item."""
+    match = Vote.voter == key if browser_key is None else or_(Vote.voter.in_([key, browser_key]),
+                                                              Vote.browser == browser_key)
+    return db.session.scalar(select(Vote.id).where(Vote.feedback_id == item.id, match).limit(1)) is not None
 
 
 def add_vote(item: Feedback, *, email: str | None = None, name: str | None = None, browser: str | None = None,
@@ -72,12 +75,13 @@ def add_vote(item: Feedback, *, email: str | None = None, name: str | None = Non
     if same_person(item, email):
         return False
     key = voter_key(email=email, browser=browser)
-    if has_vote(item, key):
+    browser_key = voter_key(browser=browser) if browser else None
+    if has_vote(item, key, browser_key):
         return False
     try:
         with db.session.begin_nested():  # a double click racing itself: the unique key decides
-            db.session.add(Vote(feedback_id=item.id, voter=key, email=email, name=(name or "").strip() or None,
-                                source=source))
+            db.session.add(Vote(feedback_id=item.id, voter=key, browser=browser_key, email=email,
+                                name=(name or "").strip() or None, source=source))
             db.session.flush()
     except IntegrityError:
         return False

@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from ml.duplicates import LIKELY, POSSIBLE, DuplicateIndex, item_text
+from ml.duplicates import LIKELY, POSSIBLE, DuplicateIndex, item_text, shared_phrases
 from triage.extensions import db
 from triage.models import Feedback, Project, Status
 
@@ -54,7 +54,7 @@ class ProjectIndex:
         self.project_id = project_id
         self.lock = threading.Lock()
         self.index = DuplicateIndex()
-        self.known: set[int] = set()
+        self.known: dict[int, int] = {}  # item id -> row in the index
         self.hidden: set[int] = set()
         self.last_id = 0
         self.built_at = time.monotonic()
@@ -71,14 +71,18 @@ class ProjectIndex:
     def add(self, rows) -> None:
         rows = [r for r in rows if r.id not in self.known]
         if rows:
+            start = len(self.index)
             self.index.add([r.id for r in rows], [item_text(r.body or "", r.title) for r in rows])
-            self.known.update(r.id for r in rows)
+            self.known.update((r.id, start + n) for n, r in enumerate(rows))
             self.last_id = max(self.last_id, *(r.id for r in rows))
         for r in rows:
             self.hidden.discard(r.id)
 
     def catch_up(self) -> None:
-        """Add the project's open items stored since the last look (all of them on first use)."""
+        """Add the project's open items stored since the last look (all of them on first use).
+        The highest id is read first (the primary key's end): most lookups stop there."""
+        if self.last_id and (db.session.scalar(select(func.max(Feedback.id))) or 0) <= self.last_id:
+            return
         rows = db.session.execute(
             select(Feedback.id, Feedback.title, Feedback.body).where(*open_items(self.project_id),
                                                                     Feedback.id > self.last_id)
@@ -132,7 +136,7 @@ def _lookup(project_id: int, text: str, exclude: set[int], top: int, public_only
             lowest: float = POSSIBLE) -> list[Suggestion]:
     index = project_index(project_id)
     with index.lock:
-        found = index.index.query(text, top=POOL) if len(index.index) else []
+        found = index.index.query(text, top=POOL, phrases=False) if len(index.index) else []
     found = [c for c in found if c.id not in exclude and c.id not in index.hidden and c.score >= lowest]
     if not found:
         return []
@@ -140,8 +144,13 @@ def _lookup(project_id: int, text: str, exclude: set[int], top: int, public_only
     if public_only:
         query = query.where(Feedback.public.is_(True))
     current = {i.id: i for i in db.session.scalars(query)}
-    return [Suggestion(current[c.id], c.score, c.band or "possible", c.shared)
-            for c in found if c.id in current][:top]
+    chosen = [c for c in found if c.id in current][:top]
+    return [Suggestion(current[c.id], c.score, c.band or "possible", phrases(index, text, c.id)) for c in chosen]
+
+
+def phrases(index: ProjectIndex, text: str, item_id: int) -> list[str]:
+    """The phrases a text shares with an indexed item, rarest first (only for the few shown)."""
+    return shared_phrases(text, index.index.texts[index.known[item_id]], index.index)
 
 
 def for_item(item: Feedback, top: int = 5) -> list[Suggestion]:
@@ -171,11 +180,12 @@ def suggestions(project_id: int, limit: int = 50) -> list[tuple[Feedback, Sugges
                                     .order_by(Feedback.id.desc()).limit(RECENT)).all()
         ids = []
         for item in recent:
+            text = item_text(item.body or "", item.title)
             with index.lock:
-                found = index.index.query(item_text(item.body or "", item.title), top=3)
+                found = index.index.query(text, top=3, phrases=False)
             for c in found:
                 if c.id != item.id and c.id < item.id and c.score >= POSSIBLE and c.id not in index.hidden:
-                    ids.append((item.id, c.id, c.score, c.band, c.shared))
+                    ids.append((item.id, c.id, c.score, c.band, phrases(index, text, c.id)))
         ids.sort(key=lambda p: (p[3] != "likely", -p[2], -p[0]))
         index.pairs = (index.version, ids)
     wanted = ids[: limit * 2]

@@ -149,6 +149,7 @@ def release(item: Feedback, actor: User | None) -> None:
                              data={"reasons": item.context.get("quarantine", [])}))
         db.session.flush()
         pipeline.after_intake(item)
+        duplicates.remember(item)  # an older id than the index has seen: add it now
 
 
 def discard(item: Feedback) -> bool:

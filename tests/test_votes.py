@@ -205,3 +205,18 @@ def test_widget_votes_are_rate_limited_per_address_with_a_json_answer(make_app):
         client = app.test_client()
         assert widget_vote(client, proj, first).status_code == 201
         assert_error(widget_vote(client, proj, second), 429)
+
+
+def test_an_agent_makes_a_bug_public_from_its_page_and_a_pm_cannot(client, auth, agent, pm, project):  # noqa: F811
+    bug = intake.submit_feedback(project, Submission(kind=Kind.BUG, title="Crash on save"))
+    db.session.commit()
+    auth.login(pm)
+    token = csrf_from(client, f"/board/items/{bug.id}")
+    assert client.post(f"/board/items/{bug.id}/public", data={"public": "y", "csrf_token": token}).status_code == 403
+    auth.logout()
+    auth.login(agent)
+    token = csrf_from(client, f"/board/items/{bug.id}")
+    assert client.post(f"/board/items/{bug.id}/public", data={"public": "y", "csrf_token": token}).status_code == 302
+    db.session.refresh(bug)
+    assert bug.public and [i.id for i in votes.public_ideas(project.id)] == [bug.id]
+    assert bug.events[-1].kind == "published"

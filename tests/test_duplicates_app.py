@@ -112,3 +112,19 @@ def test_quarantined_and_merged_items_are_never_candidates(project):
     stored(project, EXPORT_AGAIN[0], body=EXPORT_AGAIN[1], duplicate_of_id=first.id)
     db.session.commit()
     assert duplicates.for_item(first) == []
+
+
+def test_a_large_project_is_indexed_in_the_background_and_found_once_ready(make_app):
+    from triage.services import accounts
+
+    app = make_app(DUPLICATES_INLINE_BUILD=1)
+    with app.app_context():
+        project = accounts.create_project("big", "Big")
+        db.session.commit()
+        first, second = submit(project, *EXPORT), submit(project, *EXPORT_AGAIN)
+        assert duplicates.for_item(second) == []  # the request does not wait for the build
+        for thread in list(app.extensions["triage_duplicates_building"].values()):
+            thread.join(30)
+        assert duplicates.ready(project.id) and [s.item.id for s in duplicates.for_item(second)] == [first.id]
+        client = app.test_client()
+        assert client.get(f"/p/{project.slug}/similar?q=x").status_code == 200

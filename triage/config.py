@@ -116,6 +116,8 @@ DEFAULTS = {
     # "similar reports" lookups made while they type, per client address.
     "VOTE_RATE_LIMIT": "10 per minute",
     "SIMILAR_RATE_LIMIT": "60 per minute",
+    # Projects with more open items than this get their duplicate index built in the background.
+    "DUPLICATES_INLINE_BUILD": 5000,
     # The public widget API (POST /api/v1/feedback): limits per client address, per public
     # key and for all callers together; the JSON body cap; the anti-spam form token.
     "API_RATE_LIMIT_PER_ADDRESS": "20 per minute",

@@ -21,7 +21,8 @@ def merge_suggestions():
     chosen = next((p for p in projects if p.slug == request.args.get("project")), projects[0] if projects else None)
     pairs = duplicates.suggestions(chosen.id) if chosen else []
     return render_template("board/duplicates.html", projects=projects, chosen=chosen, pairs=pairs,
-                           recent=duplicates.RECENT, merge_form=MergeForm())
+                           ready=not chosen or duplicates.ready(chosen.id), recent=duplicates.RECENT,
+                           merge_form=MergeForm())
 
 
 @bp.route("/items/<int:item_id>/merge", methods=["POST"])

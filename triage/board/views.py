@@ -55,7 +55,8 @@ def render_item(feedback, status: int = 200, **forms):
     forms.setdefault("public_form", PublicForm(public=feedback.public))
     return render_template("board/item.html", item=feedback, needs_review=classify.needs_review(feedback),
                            project_themes=themes.project_themes(feedback.project_id),
-                           look_alikes=duplicates.for_item(feedback), merged_in=items.merged_into_this(feedback),
+                           look_alikes=duplicates.for_item(feedback), index_ready=duplicates.ready(feedback.project_id),
+                           merged_in=items.merged_into_this(feedback),
                            voters=votes.voters(feedback), **forms), status
 
 

@@ -9,7 +9,9 @@ open items on first use and kept in step without a full rebuild:
   item that left the open set, `remember(item)` adds one that came back; candidates are
   checked against the database anyway (one query for the few shown), so a change made by
   another process never shows a closed item;
-- the index is rebuilt lazily when a quarter of it is hidden, or after REBUILD_SECONDS.
+- the index is rebuilt lazily when a quarter of it is hidden, or after REBUILD_SECONDS;
+- a project with more than DUPLICATES_INLINE_BUILD open items (5,000: about 2 s) is built in a
+  background thread, so no request waits for it: lookups find nothing until it is ready.
 
 The score is ml's cosine and the bands are ml's (`LIKELY` 0.6, `POSSIBLE` 0.3), calibrated on
 public duplicate bug reports: see docs/insights.md, "Duplicates, merge and votes".
@@ -100,15 +102,57 @@ def _registry() -> dict[int, ProjectIndex]:
     return current_app.extensions.setdefault("triage_duplicates", {})
 
 
-def project_index(project_id: int) -> ProjectIndex:
-    """The project's index, caught up with new items; rebuilt from scratch when stale."""
+def open_count(project_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Feedback).where(*open_items(project_id))) or 0
+
+
+def project_index(project_id: int) -> ProjectIndex | None:
+    """The project's index, caught up with new items. A project with more open items than
+    DUPLICATES_INLINE_BUILD is (re)built in a background thread: None until the first build
+    is done, the stale index meanwhile on a rebuild."""
     registry = _registry()
     index = registry.get(project_id)
     if index is None or index.stale():
-        index = registry[project_id] = ProjectIndex(project_id)
+        if open_count(project_id) <= int(current_app.config.get("DUPLICATES_INLINE_BUILD", 5000)):
+            index = registry[project_id] = ProjectIndex(project_id)
+        else:
+            build_in_background(project_id)
+            if index is None:
+                return None
     with index.lock:
         index.catch_up()
     return index
+
+
+_BUILDING = threading.Lock()
+
+
+def build_in_background(project_id: int) -> threading.Thread | None:
+    """Start building the project's index in a thread of its own (with its own app context and
+    session) unless one is running; the new index replaces the old one when it is done."""
+    app = current_app._get_current_object()
+    building: dict[int, threading.Thread] = app.extensions.setdefault("triage_duplicates_building", {})
+    with _BUILDING:
+        if project_id in building:
+            return None
+
+        def build() -> None:
+            try:
+                with app.app_context():
+                    fresh = ProjectIndex(project_id)
+                    fresh.catch_up()
+                    app.extensions["triage_duplicates"][project_id] = fresh
+                    db.session.remove()
+            finally:
+                building.pop(project_id, None)
+        thread = building[project_id] = threading.Thread(target=build, name=f"duplicates-{project_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def ready(project_id: int) -> bool:
+    """Whether look-alikes can be looked up now (False while a first background build runs)."""
+    return project_index(project_id) is not None
 
 
 def forget(item: Feedback) -> None:
@@ -135,6 +179,8 @@ def remember(item: Feedback) -> None:
 def _lookup(project_id: int, text: str, exclude: set[int], top: int, public_only: bool = False,
             lowest: float = POSSIBLE) -> list[Suggestion]:
     index = project_index(project_id)
+    if index is None:
+        return []
     with index.lock:
         found = index.index.query(text, top=POOL, phrases=False) if len(index.index) else []
     found = [c for c in found if c.id not in exclude and c.id not in index.hidden and c.score >= lowest]
@@ -173,6 +219,8 @@ def suggestions(project_id: int, limit: int = 50) -> list[tuple[Feedback, Sugges
     """Merge suggestions of a project: pairs (newer item, older look-alike) among its newest
     RECENT open items, likely ones first then by score; cached until the index changes."""
     index = project_index(project_id)
+    if index is None:
+        return []
     if index.pairs is not None and index.pairs[0] == index.version:
         ids = index.pairs[1]
     else:

@@ -220,3 +220,8 @@ def test_an_agent_makes_a_bug_public_from_its_page_and_a_pm_cannot(client, auth,
     db.session.refresh(bug)
     assert bug.public and [i.id for i in votes.public_ideas(project.id)] == [bug.id]
     assert bug.events[-1].kind == "published"
+
+
+def test_a_vote_on_an_id_no_integer_column_holds_is_not_found(client, project):  # noqa: F811
+    body = {"visitor": "w-0123456789abcdef"}  # no key: the item's id names the project
+    assert_error(client.post(f"/api/v1/feedback/{2**31}/votes", json=body, headers={"Origin": ORIGIN}), 404)

@@ -41,7 +41,7 @@ def named_project() -> Project | None:
         if key := request_public_key():
             project = widget.project_with_key(key)
         elif item_id := args.get("item_id"):
-            item = db.session.get(Feedback, item_id)
+            item = db.session.get(Feedback, item_id) if 0 < item_id < 2**31 else None  # an INTEGER's range
             project = item.project if item else None
         elif token := args.get("token"):
             survey = surveys.survey_with_token(token)

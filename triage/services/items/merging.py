@@ -64,7 +64,7 @@ def merge_one(item: Feedback, survivor: Feedback, actor: User | None) -> None:
     db.session.add(Event(feedback=item, actor=actor, kind="merged",
                          data={"merged_into": survivor.id, "undo": undo}))
     db.session.add(Event(feedback=survivor, actor=actor, kind="merged", data={"merged_from": item.id}))
-    notify.notify_merged(item, survivor, [e for e in notify.recipients(item)])
+    notify.notify_merged(item, survivor, notify.recipients(item))
     duplicates.forget(item)
 
 

@@ -112,6 +112,12 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "INTAKE_RATE_LIMIT": "30 per minute",
+    # End users' votes ("+1" on the ideas page, "me too" in the form and widget) and the
+    # "similar reports" lookups made while they type, per client address.
+    "VOTE_RATE_LIMIT": "10 per minute",
+    "SIMILAR_RATE_LIMIT": "60 per minute",
+    # Projects with more open items than this get their duplicate index built in the background.
+    "DUPLICATES_INLINE_BUILD": 5000,
     # The public widget API (POST /api/v1/feedback): limits per client address, per public
     # key and for all callers together; the JSON body cap; the anti-spam form token.
     "API_RATE_LIMIT_PER_ADDRESS": "20 per minute",

@@ -18,7 +18,7 @@ EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-Rate
 PREFLIGHT_MAX_AGE = "600"
 # The endpoints a widget on another site calls; the staff API never answers CORS.
 PUBLIC_ENDPOINTS = {"api.form_token", "api.submit_feedback", "api.upload_attachment", "api.next_survey",
-                    "api.answer_survey"}
+                    "api.answer_survey", "api.similar", "api.me_too"}
 
 
 def request_public_key() -> str:
@@ -41,7 +41,7 @@ def named_project() -> Project | None:
         if key := request_public_key():
             project = widget.project_with_key(key)
         elif item_id := args.get("item_id"):
-            item = db.session.get(Feedback, item_id)
+            item = db.session.get(Feedback, item_id) if 0 < item_id < 2**31 else None  # an INTEGER's range
             project = item.project if item else None
         elif token := args.get("token"):
             survey = surveys.survey_with_token(token)

@@ -137,6 +137,22 @@ SCHEMAS = {
         "app_version": nullable({**STRING, "description": "The respondent's app version (release health)"}),
         "user": {"type": "object", "description": "The host's user; trusted only with user_signature"},
         "user_signature": {**STRING, "description": "HMAC-SHA256 of the canonical user JSON"}}},
+    "SimilarReports": {"type": "object", "required": ["similar"], "additionalProperties": False, "properties": {
+        "similar": {"type": "array", "maxItems": 5, "items": {
+            "type": "object", "required": ["id", "title", "status", "votes", "score"], "additionalProperties": False,
+            "properties": {"id": ID, "title": STRING, "status": {"enum": STATUSES},
+                           "votes": {"type": "integer", "minimum": 0},
+                           "score": {"type": "number", "description": "Cosine similarity 0-1 (0.3 and up are shown)"}}}}}},
+    "MeToo": {"type": "object", "required": ["public_key", "visitor"], "properties": {
+        "public_key": {**STRING, "description": "The project's public widget key"},
+        "visitor": {**STRING, "minLength": 8, "maxLength": 64,
+                    "description": "The widget's random visitor id: one vote per visitor (or email)"},
+        "email": {**STRING, "maxLength": 254, "description": "Optional: the voter then follows the item"},
+        "name": {**STRING, "maxLength": 120}}},
+    "VoteReceipt": {"type": "object", "required": ["id", "counted", "votes"], "additionalProperties": False,
+                    "properties": {"id": ID, "counted": {"type": "boolean",
+                                                         "description": "False when this person had voted already"},
+                                   "votes": {"type": "integer", "minimum": 0}}},
     "SurveyReceipt": {"type": "object", "required": ["id"], "additionalProperties": False,
                       "properties": {"id": ID}},
     "Item": {"type": "object", "additionalProperties": False, "required": [
@@ -198,6 +214,18 @@ PATHS = {
                         "description": "The same key returns the same item, never a second one"}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": ref("FeedbackSubmission")}}},
         "responses": {"201": ok("Stored", "Receipt"), "200": ok("Already stored under this Idempotency-Key", "Receipt"),
+                      **errors(400, 403, 404, 413, 415, 422, 429)}}},
+    "/similar": {"get": {
+        "operationId": "similarReports", "tags": ["widget"],
+        "summary": "Open public reports of the project that read like the text being typed (for \"me too\")",
+        "parameters": [{"name": "key", "in": "query", "required": True, "schema": STRING},
+                       query("q", {**STRING, "maxLength": 2000}, "The text typed so far; under 8 characters finds none")],
+        "responses": {"200": ok("Up to five reports, most similar first", "SimilarReports"), **errors(403, 404, 429)}}},
+    "/feedback/{item_id}/votes": {"post": {
+        "operationId": "meToo", "tags": ["widget"], "summary": "\"Me too\": one vote per visitor or email",
+        "parameters": [ITEM_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("MeToo")}}},
+        "responses": {"201": ok("Counted", "VoteReceipt"), "200": ok("This person had voted already", "VoteReceipt"),
                       **errors(400, 403, 404, 413, 415, 422, 429)}}},
     "/feedback/{item_id}/attachments": {"post": {
         "operationId": "uploadAttachment", "tags": ["widget"], "summary": "Attach a screenshot (PNG, JPEG, WebP)",

@@ -12,11 +12,13 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from triage.api import bp, cors
 from triage.api.schemas import feedback as feedback_schema
+from triage.api.schemas import votes as votes_schema
 from triage.api.schemas.feedback import InvalidSubmission
 from triage.extensions import csrf, db, limiter
 from triage.models import Channel, Feedback, Project
 from triage.services import DomainError, intake, items
 from triage.services.intake import antispam, attachments, widget
+from triage.services.items import duplicates, votes
 
 bp.after_request(cors.add_headers)
 
@@ -30,6 +32,8 @@ per_key = limiter.limit(lambda: config("API_RATE_LIMIT_PER_KEY"), methods=["POST
                         key_func=lambda: "key:" + cors.limit_key())
 overall = limiter.limit(lambda: config("API_RATE_LIMIT_OVERALL"), methods=["POST"], key_func=lambda: "all")
 token_limit = limiter.limit(lambda: config("API_RATE_LIMIT_FORM_TOKENS"))  # GETs a widget makes, per address
+similar_limit = limiter.limit(lambda: config("SIMILAR_RATE_LIMIT"))
+vote_limit = limiter.limit(lambda: config("VOTE_RATE_LIMIT"), methods=["POST"])
 
 
 class UploadRefused(DomainError):
@@ -127,3 +131,35 @@ def upload_attachment(item_id: int):
     db.session.commit()
     return jsonify(id=attachment.id, filename=attachment.filename,
                    content_type=attachment.content_type, size=attachment.size), 201
+
+
+@bp.route("/similar")
+@similar_limit
+def similar():
+    """Open public reports of the key's project that read like `q`, for the widget's "me too"."""
+    project = checked_project(widget.project_by_public_key(request.args.get("key", "")))
+    found = duplicates.similar_public(project.id, votes_schema.parse_query(request.args))
+    response = jsonify(similar=[{"id": s.item.id, "title": s.item.title, "status": s.item.status.value,
+                                 "votes": s.item.vote_count, "score": s.score} for s in found])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/feedback/<int:item_id>/votes", methods=["POST", "OPTIONS"])
+@csrf.exempt
+@vote_limit
+@per_key
+@overall
+def me_too(item_id: int):
+    """The widget's "me too": one vote per visitor (or email) on an open public item of the
+    key's project. JSON only, no cookies, allowed origins only, as for feedback."""
+    if request.method == "OPTIONS":
+        return preflight()
+    data = json_object()
+    project = checked_project(widget.project_by_public_key(str(data.get("public_key") or "")))
+    item = intake.public_item(project, item_id)
+    voter = votes_schema.parse_me_too(data)
+    counted = votes.add_vote(item, email=voter.email, name=voter.name, browser=voter.visitor, source="me_too")
+    answer = {"id": item.id, "counted": counted, "votes": item.vote_count}
+    db.session.commit()
+    return jsonify(answer), 201 if counted else 200

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from triage.models import Status
 from triage.services.items import MAX_COMMENT
@@ -72,3 +72,17 @@ class BulkForm(FlaskForm):
     urgency = SelectField("Urgency", choices=level_choices(), validators=[Optional()])
     tag = StringField("Tag", validators=[Optional(), Length(max=40)])
     theme = StringField("Theme", validators=[Optional(), Length(max=MAX_THEME)])
+
+
+class MergeForm(FlaskForm):
+    """Merge this item and another (the older one survives); the other's id is in the button."""
+
+    other = IntegerField("Other item", validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
+
+
+class ActionForm(FlaskForm):
+    """A button that needs only the CSRF token (unmerge)."""
+
+
+class PublicForm(FlaskForm):
+    public = BooleanField("Public: end users see it, vote on it and are offered it as a similar report")

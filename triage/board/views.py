@@ -10,14 +10,15 @@ from triage.auth.views import safe_next
 from triage.board import bp
 from triage.board.bulk import bulk_form
 from triage.board.choices import filter_choices, form_problem, share_choices, team_and_people_choices
-from triage.board.forms import AssignForm, CommentForm, ReclassifyForm, SaveViewForm, StatusForm, ThemeForm
+from triage.board.forms import (ActionForm, AssignForm, CommentForm, MergeForm, PublicForm, ReclassifyForm, SaveViewForm,
+                                StatusForm, ThemeForm)
 from triage.errors import wants_json
 from triage.extensions import db
 from triage.models import Role, Status, Team, User
 from triage.services import items
 from triage.services.intake import attachments
 from triage.services.triage import classify, sla
-from triage.services.items import saved_views
+from triage.services.items import duplicates, saved_views, votes
 from triage.services.insights import themes
 from triage.services.items.inbox import InboxFilter, inbox_page
 from triage.web import back_to, commit_form
@@ -49,8 +50,14 @@ def render_item(feedback, status: int = 200, **forms):
     forms.setdefault("reclassify_form", ReclassifyForm(
         category=feedback.category or "other", impact=feedback.impact or "medium",
         urgency=feedback.urgency or "medium"))
+    forms.setdefault("merge_form", MergeForm())
+    forms.setdefault("unmerge_form", ActionForm())
+    forms.setdefault("public_form", PublicForm(public=feedback.public))
     return render_template("board/item.html", item=feedback, needs_review=classify.needs_review(feedback),
-                           project_themes=themes.project_themes(feedback.project_id), **forms), status
+                           project_themes=themes.project_themes(feedback.project_id),
+                           look_alikes=duplicates.for_item(feedback), index_ready=duplicates.ready(feedback.project_id),
+                           merged_in=items.merged_into_this(feedback),
+                           voters=votes.voters(feedback), **forms), status
 
 
 @bp.route("/items/<int:item_id>")

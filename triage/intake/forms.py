@@ -68,3 +68,11 @@ class SurveyAnswerForm(FlaskForm):
             del form.score
             form.comment.label.text = "Your answer"
         return form
+
+
+class VoteForm(FlaskForm):
+    """An end user's +1 on a public item; with an email they also hear of its progress."""
+
+    email = EmailField("Your email (optional: we tell you when it moves)",
+                       validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+    name = StringField("Your name (optional)", validators=[Optional(), Length(max=120)])

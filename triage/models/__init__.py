@@ -19,7 +19,7 @@ from triage.models.base import (
     new_token,
     utcnow,
 )
-from triage.models.feedback import Attachment, Comment, Event, Feedback, Project, Theme
+from triage.models.feedback import Attachment, Comment, Event, Feedback, Follower, Project, Theme, Vote
 from triage.models.jobs import BackgroundJob, JobKind, JobStatus
 from triage.models.learning import DisabledDefaultRule, KeywordRule, ModelVersion
 from triage.models.releases import (
@@ -37,9 +37,9 @@ from triage.models.workflow import EscalationTier, Notification, RoutingRule, Sa
 __all__ = [
     "ApiToken", "Attachment", "BackgroundJob", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
     "DisabledDefaultRule",
-    "EscalationTarget", "EscalationTier", "Event", "Feedback", "JobKind", "JobStatus", "Kind", "KeywordRule",
+    "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "JobKind", "JobStatus", "Kind", "KeywordRule",
     "ModelVersion", "Notification", "Project", "Release", "ReleaseAdoption", "ReleaseFix", "ReleaseFollower",
     "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
     "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "Theme", "ThemeSource",
-    "ThemeStatus", "UTCDateTime", "User", "Verdict", "Webhook", "hash_api_token", "new_token", "utcnow",
+    "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token", "new_token", "utcnow",
 ]

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DDL, ForeignKey, Index, String, Text, UniqueConstraint, event, func, text
+from sqlalchemy import JSON, DDL, false as sa_false, ForeignKey, Index, String, Text, UniqueConstraint, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -140,6 +140,9 @@ class Feedback(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"), index=True)
     vote_count: Mapped[int] = mapped_column(default=0)
+    # Shown to end users in the project's public ideas list and in "similar reports" while they
+    # type; ideas are public when they come in, other items when staff make them so.
+    public: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -156,6 +159,7 @@ class Feedback(db.Model):
     team: Mapped[Team | None] = relationship()
     assignee: Mapped[User | None] = relationship()
     theme: Mapped[Theme | None] = relationship()
+    duplicate_of: Mapped[Feedback | None] = relationship(remote_side=[id])
     events: Mapped[list[Event]] = relationship(
         back_populates="feedback", order_by="Event.id", cascade="all, delete-orphan"
     )
@@ -164,6 +168,9 @@ class Feedback(db.Model):
     )
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="feedback", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+    followers: Mapped[list[Follower]] = relationship(
+        back_populates="feedback", order_by="Follower.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -237,3 +244,51 @@ class Attachment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Attachment {self.id} {self.filename} on {self.feedback_id}>"
+
+
+class Follower(db.Model):
+    """Someone told of an item's public replies and status changes besides its submitter.
+
+    source: "reporter" (the submitter of an item merged into this one), "merged" (a follower
+    of an item merged into this one), "voter" (voted with an email), "staff".
+    """
+
+    __tablename__ = "followers"
+    __table_args__ = (UniqueConstraint("feedback_id", "email"),)
+
+    SOURCES = ("reporter", "voter", "merged", "staff")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(120))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="followers")
+
+    def __repr__(self) -> str:
+        return f"<Follower {self.email} of {self.feedback_id} ({self.source})>"
+
+
+class Vote(db.Model):
+    """One person's +1 on an item. `voter` is a hash (see services/items/votes.voter_key) of
+    the email, else of the browser's id, so one person counts once per item."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("feedback_id", "voter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    voter: Mapped[str] = mapped_column(String(64))
+    # The hashed browser id as well when a voter gave an email: one vote per email or browser.
+    browser: Mapped[str | None] = mapped_column(String(64))
+    # Shown to staff with the count; kept only when the voter gave it.
+    email: Mapped[str | None] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(20), default="vote")  # vote, me_too, reporter (a merged report)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Vote {self.id} on {self.feedback_id}>"

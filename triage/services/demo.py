@@ -1,8 +1,8 @@
 """Demo data that looks like a real week: a project, one account per role, reports drawn from
 the starter corpus (ml/corpus, its validation split first: rows the model never trained on),
 a model trained on the corpus's training split, and history: replies, notes, status changes,
-a few corrections, a merged duplicate. Open items are timed against their SLA so that most
-are within it, some near it and a few breached."""
+a few corrections, a merged duplicate, votes on the public ideas. Open items are timed against
+their SLA so that most are within it, some near it and a few breached."""
 from __future__ import annotations
 
 import random
@@ -40,6 +40,7 @@ from triage.services.releases import demo as release_demo
 from triage.services.triage import classify, policies, routing, sla
 from triage.services import items as item_verbs
 from triage.services.insights import theme_runs
+from triage.services.items import votes
 
 DEMO_USERS = [(Role.ADMIN, "admin@demo.test", "Ada Admin"),
               (Role.AGENT, "agent@demo.test", "Sam Support"),
@@ -94,7 +95,8 @@ def seed_items(project: Project, rows: pd.DataFrame, rng: random.Random) -> list
         channel = CHANNELS.get(row.channel, Channel.FORM)
         item = Feedback(
             project=project, channel=channel, status=Status.NEW, created_at=now, updated_at=now,
-            team=project.default_team, kind=KINDS.get(_text(row.kind, 20), Kind.FEEDBACK), title=title, body=body,
+            team=project.default_team, kind=(kind := KINDS.get(_text(row.kind, 20), Kind.FEEDBACK)), title=title,
+            body=body, public=kind == Kind.IDEA,
             severity=Severity(_text(row.severity, 20)) if _text(row.severity, 20) else None, submitter_name=name,
             submitter_email=f"{name.lower()}{rng.randint(1, 99)}@example.com",
             context={"corpus_id": row.id, "truth": {"category": row.category, "impact": row.impact,
@@ -149,6 +151,9 @@ def add_history(found: list[Feedback], agent, rng: random.Random) -> None:
     bugs = [i for i in open_items if i.category == "bug" and i.duplicate_of_id is None]
     if len(bugs) >= 2:
         item_verbs.merge(bugs[:2], agent)
+    for item in [i for i in open_items if i.public and i.status.is_open]:  # end users' +1s
+        for n in range(rng.choice([0, 0, 1, 2, 3, 5, 8])):
+            votes.add_vote(item, browser=f"demo-visitor-{item.id}-{n}", source=rng.choice(["vote", "me_too"]))
     # The history's emails to submitters went out back then; the outbox starts empty.
     db.session.execute(update(Notification).where(Notification.status == DeliveryStatus.PENDING)
                        .values(status=DeliveryStatus.SENT, sent_at=now))

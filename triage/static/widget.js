@@ -129,7 +129,10 @@
     ":focus-visible{outline:3px solid #f5a700;outline-offset:2px}a{color:#1f5fd1}" +
     ".scale{display:flex;gap:3px;margin:8px 0 2px}.sc{flex:1;min-width:0;padding:6px 0;border:1px solid #8a939d;" +
     "border-radius:5px;background:#fff;cursor:pointer}.sc[aria-pressed=true]{background:#1f5fd1;color:#fff}" +
-    ".ends{display:flex;justify-content:space-between;margin:0}.ends span{font-size:12px;color:#57606a}";
+    ".ends{display:flex;justify-content:space-between;margin:0}.ends span{font-size:12px;color:#57606a}" +
+    ".sim p{margin:8px 0 2px}.sim ul{list-style:none;padding:0;margin:0}.sim li{display:flex;" +
+    "justify-content:space-between;align-items:center;gap:6px;margin:4px 0}.mt{border:1px solid #1f5fd1;" +
+    "border-radius:5px;background:#fff;color:#1f5fd1;cursor:pointer;padding:2px 8px;white-space:nowrap}";
   var HTML = "<style>" + CSS + "</style>" +
     "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false'>Feedback</button>" +
     "<div class='panel' role='dialog' aria-labelledby='tw-h' hidden>" +
@@ -140,6 +143,8 @@
     "<label><input type='radio' name='kind' value='idea'> Idea</label>" +
     "<label><input type='radio' name='kind' value='feedback'> Other</label></fieldset>" +
     "<label for='tw-m'>Message</label><textarea id='tw-m' name='message' maxlength='5000' required></textarea>" +
+    "<div class='sim' aria-live='polite' hidden><p>Others reported something like this. Same thing? Say so:</p>" +
+    "<ul></ul></div>" +
     "<label for='tw-e'>Email (optional, for replies)</label>" +
     "<input id='tw-e' name='email' type='email' maxlength='254' autocomplete='email'>" +
     "<label for='tw-f'>Screenshot (optional: PNG, JPEG or WebP, up to 5 MB)</label>" +
@@ -169,6 +174,39 @@
   var sv = $(".sv"), sform = $(".sv form"), sdone = $(".sv .done"), snote = $(".sv .msg"), sbox = $(".scale");
 
   function say(text) { note.textContent = text || ""; }
+
+  // "Me too": while the message is typed, open public reports that read alike, each with a vote
+  // button (one per visitor or email); sending one's own report stays possible.
+  var sim = $(".sim"), simList = $(".sim ul"), simTimer = null, simLast = "";
+  function showSimilar(found) {
+    simList.textContent = "";
+    found.forEach(function (s) {
+      var li = d.createElement("li"), b = d.createElement("button");
+      li.appendChild(d.createTextNode(s.title + " (" + s.votes + ")"));
+      b.type = "button";
+      b.className = "mt";
+      b.textContent = "Me too";
+      b.addEventListener("click", function () { meToo(s, b); });
+      li.appendChild(b);
+      simList.appendChild(li);
+    });
+    sim.hidden = !found.length;
+  }
+  function meToo(s, b) {
+    b.disabled = true;
+    call("feedback/" + s.id + "/votes", {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({public_key: KEY, visitor: visitor(), email: form.email.value.trim()})})
+      .then(function (r) { b.textContent = r.counted ? "Counted, thank you" : "Already counted"; },
+        function (err) { b.textContent = err.status ? err.message : "Could not vote"; b.disabled = false; });
+  }
+  function lookSimilar() {
+    var q = form.message.value.trim();
+    if (q === simLast) return;
+    simLast = q;
+    if (q.length < 8) { showSimilar([]); return; }
+    call("similar?key=" + encodeURIComponent(KEY) + "&q=" + encodeURIComponent(q.slice(0, 2000)), {method: "GET"})
+      .then(function (r) { showSimilar(r.similar || []); }, function () { /* suggestions only */ });
+  }
   function open() {
     if (!panel.hidden) return;
     if (!done.hidden) reset();
@@ -186,6 +224,8 @@
   }
   function reset() {
     form.reset();
+    showSimilar([]);
+    simLast = "";
     form.hidden = false;
     done.hidden = true;
     say("");
@@ -292,6 +332,10 @@
   $(".x").addEventListener("click", close);
   $(".again").addEventListener("click", function () { close(); reset(); });
   form.addEventListener("submit", submit);
+  form.message.addEventListener("input", function () {
+    clearTimeout(simTimer);
+    simTimer = setTimeout(lookSimilar, 500);
+  });
   root.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { e.stopPropagation(); if (sv.contains(e.target)) dismiss(); else close(); }
   });

@@ -87,6 +87,17 @@ def text_field(data: dict[str, Any], name: str, limit: int, errors: dict[str, st
     return value.strip()
 
 
+def email_field(data: dict[str, Any], errors: dict[str, str]) -> str:
+    """The optional `email`, normalised; a wrong one is noted in `errors`."""
+    email = text_field(data, "email", MAX_EMAIL, errors)
+    if email and "email" not in errors:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = "Not a valid email address."
+    return email
+
+
 def derive_title(title: str, message: str) -> tuple[str, str]:
     """A summary and a body: the given title, or the message's first line cut to a summary
     (the body keeps the whole message unless the title already says it all)."""
@@ -108,12 +119,7 @@ def field_errors(data: dict[str, Any], idempotency_key: str | None) -> tuple[dic
     message = text_field(data, "message", MAX_BODY, errors)
     if not (title or message) and "message" not in errors:
         errors["message"] = "Write a message."
-    email = text_field(data, "email", MAX_EMAIL, errors)
-    if email and "email" not in errors:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = "Not a valid email address."
+    email = email_field(data, errors)
     user = data.get("user")
     if user is not None and (not isinstance(user, dict) or len(canonical_json(user)) > MAX_USER_BYTES):
         errors["user"] = "An object of at most 2,000 bytes."

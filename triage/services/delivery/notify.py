@@ -60,15 +60,68 @@ def outbox_row(*, subject: str, **fields) -> Notification:
     return Notification(subject=" ".join(subject.split())[:200], **fields)  # whatever the title held
 
 
-def notify_submitter_of_reply(item: Feedback, comment_id: int, body: str) -> Notification | None:
-    """Queue an email with the reply and the status link to the item's submitter, if any."""
-    if not item.submitter_email:
-        return None
+def recipients(item: Feedback) -> list[str]:
+    """The addresses told of the item's replies and status changes: its submitter, then its
+    followers (reporters of merged items, voters who gave an email, staff), each once."""
+    seen: dict[str, str] = {}
+    for email in [item.submitter_email, *(f.email for f in item.followers)]:
+        if email and email.strip().lower() not in seen:
+            seen[email.strip().lower()] = email.strip()
+    return list(seen.values())
+
+
+def notify_submitter_of_reply(item: Feedback, comment_id: int, body: str) -> list[Notification]:
+    """Queue an email with the reply and the status link to the item's submitter and to each
+    follower: one outbox row per person (the submitter's key stays `reply:{comment}`)."""
     link = absolute_url("intake.status", token=item.status_token)
     text = f"{body}\n\nFollow your request here: {link}\n"
-    return enqueue(dedupe_key=f"reply:{comment_id}", channel=DeliveryChannel.EMAIL,
-                   recipient=item.submitter_email, subject=f"Re: {item.title}", text=text,
-                   feedback=item, data={"event": "replied", "status_url": link})
+    queued = []
+    for email in recipients(item):
+        key = f"reply:{comment_id}" if email == item.submitter_email else f"reply:{comment_id}:{email.lower()}"
+        note = enqueue(dedupe_key=key, channel=DeliveryChannel.EMAIL, recipient=email,
+                       subject=f"Re: {item.title}", text=text, feedback=item,
+                       data={"event": "replied", "status_url": link})
+        if note is not None:
+            queued.append(note)
+    return queued
+
+
+def notify_merged(item: Feedback, survivor: Feedback, emails: list[str]) -> list[Notification]:
+    """Tell the people of a merged item that it now lives on as #survivor, which they follow."""
+    link = absolute_url("intake.status", token=item.status_token)
+    text = (f"Your request \"{item.title}\" was found to be the same as #{survivor.id} \"{survivor.title}\".\n"
+            f"You now follow #{survivor.id}: its replies and status changes reach you.\n\n{link}\n")
+    queued = []
+    for email in emails:
+        note = enqueue(dedupe_key=f"merged:{item.id}:{survivor.id}:{email.lower()}", channel=DeliveryChannel.EMAIL,
+                       recipient=email, subject=f"Merged into #{survivor.id}: {item.title}", text=text,
+                       feedback=item, data={"event": "merged", "merged_into": survivor.id, "status_url": link})
+        if note is not None:
+            queued.append(note)
+    return queued
+
+
+# Moves an end user hears about; new and triaged are the board's own business.
+TOLD_STATUSES = {"in_progress", "waiting", "resolved", "closed"}
+
+
+def notify_followers_of_status(item: Feedback, event_id: int, old: str, new: str) -> list[Notification]:
+    """Queue an email per submitter and follower when the item moves to a status they care
+    about (in progress, waiting, resolved, closed), keyed by the status Event."""
+    if new not in TOLD_STATUSES:
+        return []
+    link = absolute_url("intake.status", token=item.status_token)
+    label = new.replace("_", " ")
+    text = f"Your request \"{item.title}\" is now {label} (it was {old.replace('_', ' ')}).\n\n" \
+           f"Follow it here: {link}\n"
+    queued = []
+    for email in recipients(item):
+        note = enqueue(dedupe_key=f"status:{event_id}:{email.lower()}", channel=DeliveryChannel.EMAIL,
+                       recipient=email, subject=f"[{label}] {item.title}", text=text, feedback=item,
+                       data={"event": "status_changed", "status": new, "status_url": link})
+        if note is not None:
+            queued.append(note)
+    return queued
 
 
 def backoff_seconds(attempts: int) -> int:

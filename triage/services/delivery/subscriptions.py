@@ -109,7 +109,7 @@ def message(event: Event) -> tuple[str, dict]:
                  "category": item.category, "team": item.team.name if item.team else None,
                  "assignee": item.assignee.display_name if item.assignee else None, "url": link},
         "actor": {"id": actor.id, "name": actor.display_name} if actor else None,
-        "data": change,
+        "data": {k: v for k, v in change.items() if k != "undo"},  # a merge's undo record is internal
         "at": event.created_at.isoformat() if event.created_at else None,
     }
     return f"#{item.id} {item.title}: {what}", payload

@@ -127,6 +127,7 @@ def new_item(project: Project, sub: Submission, title: str, email: str | None) -
         severity=sub.severity, submitter_email=email, submitter_name=(sub.name or "").strip() or None,
         context=sub.context, idempotency_key=sub.idempotency_key, quarantined=sub.quarantined,
         status=Status.NEW, tags=[], prediction={}, vote_count=0, escalation_level=0, created_at=utcnow(),
+        public=sub.kind == Kind.IDEA,  # ideas are listed for votes; bugs only when staff say so
         team_id=project.default_team_id,  # the id alone: loading the team would cost a query
         attachments=[],  # a new item has none; saying so spares a query when they are counted
     )
@@ -155,4 +156,13 @@ def item_by_status_token(token: str) -> Feedback:
     item = db.session.scalar(select(Feedback).where(Feedback.status_token == token))
     if item is None:
         raise NotFound("No item with this status link.")
+    return item
+
+
+def public_item(project: Project, item_id: int) -> Feedback:
+    """An open public item of this project, for end users' votes; NotFound otherwise."""
+    item = db.session.get(Feedback, item_id) if 0 < item_id < 2**31 else None
+    if (item is None or item.project_id != project.id or not item.public or not item.status.is_open
+            or item.duplicate_of_id is not None or item.quarantined):
+        raise NotFound(f"No public item {item_id} in this project.")
     return item

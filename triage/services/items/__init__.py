@@ -12,6 +12,11 @@ from triage.services.intake import attachments
 from triage.services.triage import classify, pipeline, sla
 from triage.services.delivery import notify
 from triage.services.insights import themes
+from triage.services.items import duplicates
+from triage.services.items.merging import merge, merged_into_this, unmerge
+
+__all__ = ["get_item", "change_status", "add_comment", "assign", "reclassify", "add_tag", "set_tags", "set_theme",
+           "merge", "unmerge", "merged_into_this", "set_public", "release", "discard"]
 
 MAX_COMMENT = 20_000
 MAX_TAG = 40
@@ -31,9 +36,12 @@ def change_status(item: Feedback, status: Status, actor: User | None) -> None:
         return
     old = item.status
     item.status = status
-    db.session.add(Event(feedback=item, actor=actor, kind="status_changed",
-                         data={"from": old.value, "to": status.value}))
-    sla.on_status_changed(item, old, status)  # pause while waiting, stamp resolution
+    event = Event(feedback=item, actor=actor, kind="status_changed", data={"from": old.value, "to": status.value})
+    db.session.add(event)
+    sla.on_status_changed(item, old, status)  # pause while waiting, stamp resolution (flushes)
+    notify.notify_followers_of_status(item, event.id, old.value, status.value)
+    if status.is_open != old.is_open:
+        (duplicates.remember if status.is_open else duplicates.forget)(item)
     db.session.flush()
 
 
@@ -114,28 +122,15 @@ def set_theme(item: Feedback, name: str, actor: User | None) -> bool:
     return themes.file_under(item, theme, actor)
 
 
-def merge(found: list[Feedback], actor: User | None) -> Feedback:
-    """Merge the items into the oldest one (flushes): each other item points to it through
-    duplicate_of, is closed, and gives it its votes plus one (its own report) and its
-    submitters; Event("merged") on both sides. Returns the surviving item."""
-    if len(found) < 2:
-        raise DomainError("Select at least two items to merge.")
-    survivor, *duplicates = sorted(found, key=lambda i: (i.created_at, i.id))
-    if survivor.duplicate_of_id is not None:
-        raise DomainError(f"#{survivor.id} is itself a duplicate; merge into the item it points to.")
-    submitters = list(survivor.context.get("submitters", []))
-    for item in duplicates:
-        item.duplicate_of_id = survivor.id
-        survivor.vote_count += item.vote_count + 1
-        if item.submitter_email or item.submitter_name:
-            submitters.append({"email": item.submitter_email, "name": item.submitter_name, "item_id": item.id})
-        submitters += item.context.get("submitters", [])
-        change_status(item, Status.CLOSED, actor)
-        db.session.add(Event(feedback=item, actor=actor, kind="merged", data={"merged_into": survivor.id}))
-        db.session.add(Event(feedback=survivor, actor=actor, kind="merged", data={"merged_from": item.id}))
-    survivor.context = {**survivor.context, "submitters": submitters}  # a new dict: the JSON column sees it
+def set_public(item: Feedback, public: bool, actor: User | None) -> bool:
+    """Show the item to end users (public ideas list, similar reports, votes) or hide it;
+    recorded as Event("published"/"unpublished"). Returns whether anything changed."""
+    if item.public == public:
+        return False
+    item.public = public
+    db.session.add(Event(feedback=item, actor=actor, kind="published" if public else "unpublished"))
     db.session.flush()
-    return survivor
+    return True
 
 
 def release(item: Feedback, actor: User | None) -> None:
@@ -147,6 +142,7 @@ def release(item: Feedback, actor: User | None) -> None:
                              data={"reasons": item.context.get("quarantine", [])}))
         db.session.flush()
         pipeline.after_intake(item)
+        duplicates.remember(item)  # an older id than the index has seen: add it now
 
 
 def discard(item: Feedback) -> bool:

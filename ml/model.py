@@ -21,8 +21,9 @@ from .features import CONTEXT_KEYS, build_features, fast_transform, item_frame, 
 from .heads import (  # noqa: F401  build_pipeline is part of the public surface
     HEADS, SINGLE_LABEL_HEADS, build_pipeline, compact_features, fit_classifier, fit_tags,
 )
-from .prediction import CATEGORIES, TAGS, Prediction
-from .priority import LEVELS, priority_for
+from .prediction import TAGS, Prediction
+from .priority import priority_for
+from .vocabulary import CATEGORIES, LEVELS
 from .rules import RAISING_SEVERITIES, KeywordRules, Rulebook
 from .signals import find_signals
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import func, select, update
 
-from ml.corpus import load_corpus
 from triage.extensions import db
 from triage.models import (
+    Category,
     Channel,
     Deadline,
     DeliveryChannel,
@@ -25,6 +25,7 @@ from triage.models import (
     Kind,
     ModelVersion,
     Notification,
+    Priority,
     Project,
     Role,
     Severity,
@@ -37,6 +38,7 @@ from triage.models import (
 )
 from triage.services import accounts
 from triage.services.triage import classify, policies, routing, sla
+from triage.services.triage.ml_bridge import load_corpus
 from triage.services import items as item_verbs
 
 DEMO_USERS = [(Role.ADMIN, "admin@demo.test", "Ada Admin"),
@@ -144,7 +146,7 @@ def add_history(found: list[Feedback], agent, rng: random.Random) -> None:
     for item in wrong[:6]:
         truth = item.context["truth"]
         item_verbs.reclassify(item, agent, **truth)
-    bugs = [i for i in open_items if i.category == "bug" and i.duplicate_of_id is None]
+    bugs = [i for i in open_items if i.category == Category.BUG and i.duplicate_of_id is None]
     if len(bugs) >= 2:
         item_verbs.merge(bugs[:2], agent)
     # The history's emails to submitters went out back then; the outbox starts empty.
@@ -163,8 +165,8 @@ def reply_in_time(item: Feedback, agent, rng: random.Random) -> None:
 
 
 # Minutes to first response and to resolution per priority.
-SLA_TARGETS = {"P1": (60, 8 * 60), "P2": (4 * 60, 24 * 60), "P3": (8 * 60, 3 * 24 * 60),
-               "P4": (24 * 60, 7 * 24 * 60), "P5": (2 * 24 * 60, 14 * 24 * 60)}
+SLA_TARGETS = {Priority.P1: (60, 8 * 60), Priority.P2: (4 * 60, 24 * 60), Priority.P3: (8 * 60, 3 * 24 * 60),
+               Priority.P4: (24 * 60, 7 * 24 * 60), Priority.P5: (2 * 24 * 60, 14 * 24 * 60)}
 
 
 def ensure_workflow(team) -> None:
@@ -181,7 +183,7 @@ def ensure_workflow(team) -> None:
                               target=target, channel=DeliveryChannel.EMAIL, webhook_id=None)
     admin = accounts.find_user("admin@demo.test")
     team.memberships.append(TeamMember(user=admin, role=TeamRole.LEAD))
-    routing.save_rule(None, name="Urgent bugs to an agent", conditions={"category": "bug", "priority": "P1"},
+    routing.save_rule(None, name="Urgent bugs to an agent", conditions={"category": Category.BUG.value, "priority": Priority.P1.value},
                       team_id=team.id, assignee_id=None, strategy=Strategy.ROUND_ROBIN)
 
 

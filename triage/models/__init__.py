@@ -30,7 +30,8 @@ from triage.models.surveys import Survey, SurveyResponse
 from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
 
 __all__ = [
-    "ID_LIMIT", "OPEN_STATUSES", "ApiToken", "Attachment", "Category", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
+    "ID_LIMIT", "OPEN_STATUSES", "ApiToken", "Attachment", "Category", "Channel", "Comment", "Deadline",
+    "DeliveryChannel", "DeliveryStatus",
     "DisabledDefaultRule",
     "EscalationTarget", "EscalationTier", "Event", "Feedback", "Kind", "KeywordRule", "Level", "ModelVersion",
     "Notification", "Priority", "Project", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",

@@ -183,7 +183,8 @@ def ensure_workflow(team) -> None:
                               target=target, channel=DeliveryChannel.EMAIL, webhook_id=None)
     admin = accounts.find_user("admin@demo.test")
     team.memberships.append(TeamMember(user=admin, role=TeamRole.LEAD))
-    routing.save_rule(None, name="Urgent bugs to an agent", conditions={"category": Category.BUG.value, "priority": Priority.P1.value},
+    routing.save_rule(None, name="Urgent bugs to an agent",
+                      conditions={"category": Category.BUG.value, "priority": Priority.P1.value},
                       team_id=team.id, assignee_id=None, strategy=Strategy.ROUND_ROBIN)
 
 

@@ -42,8 +42,9 @@ def parse_list_args(args: Mapping[str, str]) -> tuple[inbox.InboxFilter, str | N
         errors["q"] = f"At most {inbox.MAX_QUERY} characters."
     if errors:
         raise InvalidRequest(errors)
-    flt = inbox.InboxFilter(status=status, category=Category(args["category"]) if args.get("category") else None,
-                            priority=Priority(args["priority"]) if args.get("priority") else None, q=q.strip(), sort="newest", **ids)
+    category, priority = args.get("category"), args.get("priority")
+    flt = inbox.InboxFilter(status=status, category=Category(category) if category else None,
+                            priority=Priority(priority) if priority else None, q=q.strip(), sort="newest", **ids)
     return flt, args.get("cursor") or None, limit
 
 

@@ -9,11 +9,12 @@ from .dataset import load_training_data
 from .errors import DataError, MLError, ModelError
 from .model import TriageModel
 from .prediction import Prediction
-from .priority import PRIORITIES, priority_for
+from .priority import priority_for
 from .rules import DEFAULT_RULE_NAMES, DEFAULT_RULES, KeywordRules, Rulebook, validate_rules
+from .vocabulary import CATEGORIES, LEVELS, PRIORITIES
 
 __all__ = [
     "DEFAULT_RULES", "DEFAULT_RULE_NAMES", "DataError", "KeywordRules", "MLError", "ModelError",
-    "PRIORITIES", "Prediction", "Rulebook", "TriageModel", "load_training_data", "priority_for",
+    "CATEGORIES", "LEVELS", "PRIORITIES", "Prediction", "Rulebook", "TriageModel", "load_training_data", "priority_for",
     "validate_rules",
 ]

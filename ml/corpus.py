@@ -25,6 +25,7 @@ from sklearn.model_selection import GroupShuffleSplit
 from .dataset import COLUMNS
 from .errors import DataError
 from .priority import priority_for
+from .vocabulary import CATEGORIES, LEVELS
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 FIELDS: tuple[str, ...] = ("id", "domain", "channel", "kind", "severity", "title", "body",
@@ -79,8 +80,8 @@ def check_labels(raw: pd.DataFrame) -> list[str]:
     for row in raw.itertuples(index=False):
         def bad(message: str, row=row) -> None:
             problems.append(f"{row.id}: {message}")
-        for field, allowed in (("channel", CHANNELS), ("category", ("bug", "feature", "question", "other")),
-                               ("impact", ("high", "medium", "low")), ("urgency", ("high", "medium", "low")),
+        for field, allowed in (("channel", CHANNELS), ("category", CATEGORIES),
+                               ("impact", LEVELS), ("urgency", LEVELS),
                                ("harm", HARMS), ("scope", SCOPES), ("junk", ("0", "1")),
                                ("split", ("train", "validation", ""))):
             if getattr(row, field) not in allowed:

@@ -24,12 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from .signals import Signal, find_signals
 from .text import clean_body, clean_title, join_text
@@ -109,6 +111,13 @@ def item_frame(items: Iterable[Mapping[str, Any]] | pd.DataFrame,
     return pd.DataFrame(rows, columns=list(INPUT_COLUMNS), dtype="object")
 
 
+def item_columns(items: list[Mapping[str, Any]], signals: list[list[Signal]]) -> dict[str, list[str]]:
+    """The columns of `item_frame` as plain lists: what prediction reads, without building a
+    DataFrame (which costs more than the rest of one item's features)."""
+    rows = [_row(item, s) for item, s in zip(items, signals)]
+    return {name: [row[i] for row in rows] for i, name in enumerate(INPUT_COLUMNS)}
+
+
 def build_features(n_rows: int | None = None) -> ColumnTransformer:
     """Return the unfitted ColumnTransformer turning an item frame into one sparse matrix."""
     # On a few dozen rows a term seen once is still worth keeping.
@@ -133,18 +142,59 @@ def build_features(n_rows: int | None = None) -> ColumnTransformer:
     )
 
 
-def fast_transform(features: ColumnTransformer, X: pd.DataFrame) -> sparse.csr_matrix:
+# Each fitted vectorizer's analyzer, built once (building it per call is part of the overhead).
+_ANALYZERS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _vectorize(vectorizer: CountVectorizer, docs: list[str]) -> sparse.csr_matrix:
+    """Return `vectorizer.transform(docs)` for the fitted Count/TfidfVectorizers triage builds,
+    computed directly: the same analyzer, counts, binary, sublinear tf, idf and l2 steps in the
+    same dtype and order as scikit-learn, without its per-call validation (most of the cost of
+    one short document). Other settings defer to `transform`."""
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    if type(vectorizer) not in (CountVectorizer, TfidfVectorizer) or (
+            tfidf is not None and tfidf.norm not in (None, "l2")):
+        return vectorizer.transform(docs)
+    if (analyze := _ANALYZERS.get(vectorizer)) is None:
+        analyze = _ANALYZERS[vectorizer] = vectorizer.build_analyzer()
+    vocabulary, indices, values, indptr = vectorizer.vocabulary_, [], [], [0]
+    for doc in docs:
+        counts: dict[int, int] = {}
+        for term in analyze(doc):
+            if (column := vocabulary.get(term)) is not None:
+                counts[column] = counts.get(column, 0) + 1
+        for column in sorted(counts):
+            indices.append(column)
+            values.append(counts[column])
+        indptr.append(len(indices))
+    X = sparse.csr_matrix((np.asarray(values, dtype=vectorizer.dtype), np.asarray(indices, dtype=np.int32),
+                           np.asarray(indptr, dtype=np.int32)), shape=(len(docs), len(vocabulary)))
+    if vectorizer.binary:
+        X.data.fill(1)
+    if tfidf is not None:
+        if tfidf.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if hasattr(tfidf, "idf_"):
+            X.data *= tfidf.idf_[X.indices]
+        if tfidf.norm == "l2":
+            inplace_csr_row_normalize_l2(X)
+    return X
+
+
+def fast_transform(features: ColumnTransformer, X: pd.DataFrame | Mapping[str, list[str]]) -> sparse.csr_matrix:
     """Return what `features.transform(X)` returns, without ColumnTransformer's per-call overhead.
 
-    For one item the ColumnTransformer's validation and dispatch cost more than the
-    vectorizers themselves; prediction latency is on the intake path, so we call the
-    fitted vectorizers directly and stack their outputs in the same order.
+    For one item the ColumnTransformer's and the vectorizers' validation and dispatch cost
+    more than the arithmetic; prediction latency is on the intake path, so the fitted
+    vectorizers' steps run directly (`_vectorize`) and their outputs are stacked in the same
+    order. tests/ml/test_fastpath.py checks the result equals scikit-learn's exactly.
     """
     weights = features.transformer_weights or {}
     blocks = []
     for name, vectorizer, column in features.transformers_:
         if name != "remainder":
-            block = vectorizer.transform(X[column].tolist())
+            block = _vectorize(vectorizer, list(X[column]))
             blocks.append(block * weights[name] if name in weights else block)
     return sparse.hstack(blocks, format="csr", dtype=np.float32)
 

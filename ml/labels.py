@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-LEVELS: tuple[str, ...] = ("high", "medium", "low")
+from .vocabulary import LEVELS
 
 CATEGORY_SYNONYMS: dict[str, str] = {
     "bug": "bug", "defect": "bug", "error": "bug", "problem": "bug",

@@ -17,12 +17,13 @@ from tqdm import tqdm
 from . import fastpath, persist
 from .errors import DataError
 from .explain import Explainer
-from .features import CONTEXT_KEYS, build_features, fast_transform, item_frame, raw_text
+from .features import CONTEXT_KEYS, build_features, fast_transform, item_columns, item_frame, raw_text
 from .heads import (  # noqa: F401  build_pipeline is part of the public surface
     HEADS, SINGLE_LABEL_HEADS, build_pipeline, compact_features, fit_classifier, fit_tags,
 )
-from .prediction import CATEGORIES, TAGS, Prediction
-from .priority import LEVELS, priority_for
+from .prediction import TAGS, Prediction
+from .priority import priority_for
+from .vocabulary import CATEGORIES, LEVELS
 from .rules import RAISING_SEVERITIES, KeywordRules, Rulebook
 from .signals import find_signals
 
@@ -203,7 +204,7 @@ class TriageModel:
         if not items:
             return []
         signals = [find_signals(*raw_text(item)) for item in items]
-        X = item_frame(items, signals)
+        X = item_columns(items, signals)
         cache: dict[int, Any] = {}
         rules = None
         if any(self.heads.get(h) is None for h in SINGLE_LABEL_HEADS):
@@ -220,14 +221,14 @@ class TriageModel:
         return predictions
 
     @staticmethod
-    def _transform(pipe: Pipeline, X: pd.DataFrame, cache: dict[int, Any]) -> Any:
+    def _transform(pipe: Pipeline, X: Mapping[str, list[str]], cache: dict[int, Any]) -> Any:
         # Heads share one features step: analyse the text once per predict call.
         features = pipe.named_steps["features"]
         if id(features) not in cache:
             cache[id(features)] = fast_transform(features, X)
         return cache[id(features)]
 
-    def _head_output(self, head: str, X: pd.DataFrame, cache: dict[int, Any]
+    def _head_output(self, head: str, X: Mapping[str, list[str]], cache: dict[int, Any]
                      ) -> tuple[np.ndarray, list[str], Any]:
         pipe = self.heads[head]
         features = pipe.named_steps["features"]
@@ -237,10 +238,10 @@ class TriageModel:
         proba = fastpath.predict_proba(pipe[-1], Xt)
         return proba, [str(c) for c in pipe[-1].classes_], Xt
 
-    def _tags(self, X: pd.DataFrame, cache: dict[int, Any]) -> list[list[str]]:
+    def _tags(self, X: Mapping[str, list[str]], cache: dict[int, Any]) -> list[list[str]]:
         pipe = self.heads.get("tags")
         if pipe is None:
-            return [[] for _ in range(len(X))]
+            return [[] for _ in X["text"]]
         proba = fastpath.predict_proba(pipe[-1], self._transform(pipe, X, cache))
         return [[self.tag_names[j] for j in np.flatnonzero(row >= TAG_THRESHOLD)] for row in proba]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-CATEGORIES: tuple[str, ...] = ("bug", "feature", "question", "other")
 TAGS: tuple[str, ...] = ("performance", "usability", "security", "energy")
 
 

@@ -7,8 +7,7 @@
 | impact low    | P3 | P4 | P5 |
 """
 
-LEVELS: tuple[str, ...] = ("high", "medium", "low")
-PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P5")
+from .vocabulary import LEVELS, PRIORITIES
 
 # Rank of each level: the matrix is P(1 + rank(impact) + rank(urgency)).
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}

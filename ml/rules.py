@@ -35,8 +35,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .prediction import CATEGORIES, Prediction
-from .priority import LEVELS, priority_for
+from .prediction import Prediction
+from .priority import priority_for
+from .vocabulary import CATEGORIES, LEVELS
 from .signals import Signal, find_signals
 
 _KEYS = ("pattern", "category", "urgency", "impact")

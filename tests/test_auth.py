@@ -11,7 +11,9 @@ from triage.models import Role
 PUBLIC = {"static", "bootstrap.static", "auth.login", "intake.feedback_form", "intake.status", "root.index",
           # the widget and its public API (a public key or an upload token, never a session)
           "intake.widget_js", "api.form_token", "api.submit_feedback", "api.upload_attachment",
-          "api.openapi_document", "intake.survey", "api.next_survey", "api.answer_survey"}
+          "api.openapi_document", "intake.survey", "api.next_survey", "api.answer_survey",
+          # public ideas, votes and "me too" (one vote per email or browser, rate limited)
+          "intake.ideas", "intake.vote", "intake.similar", "api.similar", "api.me_too"}
 
 
 def example_url(rule) -> str:

@@ -67,10 +67,8 @@ def create_project(slug: str, name: str) -> None:
 def train(data_dir: str | None, files: tuple[str, ...], holdout: float, no_corpus: bool) -> None:
     """Train on the starter corpus, the given data and every correction made in the app;
     print held-out scores only; activate if not worse than the active model."""
-    from ml import MLError, load_training_data
-    from ml.validate import headline
-
     from triage.services.triage import training
+    from triage.services.triage.ml_bridge import MLError, headline, load_training_data
 
     try:
         frame = load_training_data(data_dir, files) if data_dir or files else None

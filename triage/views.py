@@ -2,14 +2,14 @@
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
-from triage.models import Role
+from triage.models import Priority, Role
 
 bp = Blueprint("root", __name__)
 
 
 @bp.app_context_processor
 def template_globals() -> dict:
-    return {"Role": Role}
+    return {"Role": Role, "Priority": Priority}
 
 
 @bp.route("/")

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 
 from ml import Prediction, Rulebook, TriageModel
-from ml.prediction import CATEGORIES
-from ml.priority import LEVELS, priority_for
+from ml.priority import priority_for
+from ml.vocabulary import CATEGORIES, LEVELS
 
 ITEMS = [
     {"title": "Crash when I open the editor", "body": "It crashes with an error."},

@@ -1,6 +1,7 @@
 import pytest
 
-from ml.priority import PRIORITIES, priority_for
+from ml.priority import priority_for
+from ml.vocabulary import PRIORITIES
 
 ITIL = {
     ("high", "high"): "P1", ("high", "medium"): "P2", ("high", "low"): "P3",

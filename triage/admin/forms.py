@@ -3,7 +3,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from triage.models import Role
+from triage.models import Category, Level, Role
 from triage.services import DomainError
 from triage.services.accounts import MIN_PASSWORD
 from triage.services.intake.widget import parse_origins
@@ -61,8 +61,8 @@ def optional_choices(values) -> list[SelectChoice]:
 class KeywordRuleForm(FlaskForm):
     pattern = StringField("Regular expression (searched in title and body, case-insensitive)",
                           validators=[DataRequired(), Length(max=300)])
-    category = SelectField("Category", choices=optional_choices(("bug", "feature", "question", "other")),
+    category = SelectField("Category", choices=optional_choices(c.value for c in Category),
                            validators=[Optional()])
-    impact = SelectField("Impact", choices=optional_choices(("high", "medium", "low")), validators=[Optional()])
-    urgency = SelectField("Urgency", choices=optional_choices(("high", "medium", "low")), validators=[Optional()])
+    impact = SelectField("Impact", choices=optional_choices(v.value for v in Level), validators=[Optional()])
+    urgency = SelectField("Urgency", choices=optional_choices(v.value for v in Level), validators=[Optional()])
     submit = SubmitField("Add rule")

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from sqlalchemy import select
-
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from triage.admin import bp
 from triage.admin.forms import KeywordRuleForm
 from triage.extensions import db
 from triage.models import JobKind, ModelVersion
-from triage.services import DomainError, NotFound, jobs
+from triage.services import DomainError, get, jobs
 from triage.services.triage import rules, training
 
 
 @bp.route("/models")
 def models():
-    versions = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
+    versions = training.model_versions()
     compare = [v for v in versions if str(v.id) in request.args.getlist("compare")][:2]
     shown = compare or [v for v in versions if v.active][:1]
     return render_template("admin/models.html", versions=versions, shown=shown, form=FlaskForm(),
@@ -36,9 +34,7 @@ def retrain_model():
 
 @bp.route("/models/<int:version_id>/activate", methods=["POST"])
 def activate_model(version_id: int):
-    version = db.session.get(ModelVersion, version_id)
-    if version is None:
-        raise NotFound(f"No model version {version_id}.")
+    version = get(ModelVersion, version_id)
     if FlaskForm().validate_on_submit():
         training.activate(version)
         db.session.commit()

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from triage.admin import bp
 from triage.admin.survey_forms import KIND_LABELS, SelectChoice, SurveyForm, TargetingForm
 from triage.admin.workflow_forms import ActionForm
 from triage.extensions import db
 from triage.models import Project, SurveyKind
+from triage.services import accounts, get
 from triage.services.intake import surveys
 from triage.web import back_to, commit_form
 
 
 def survey_form(formdata=None) -> SurveyForm:
     form = SurveyForm(formdata=formdata)
-    form.project.choices = [SelectChoice(str(p.id), p.name) for p in db.session.scalars(select(Project).order_by(Project.name))]
+    form.project.choices = [SelectChoice(str(p.id), p.name) for p in accounts.all_projects()]
     return form
 
 
@@ -34,7 +34,7 @@ def create_survey():
     form = survey_form(request.form)
     return commit_form(
         form, form.question, lambda: surveys.create_survey(
-            db.session.get(Project, int(form.project.data)), SurveyKind(form.kind.data), form.question.data or "",
+            get(Project, int(form.project.data)), SurveyKind(form.kind.data), form.question.data or "",
             form.sample_percent.data, form.frequency_days.data),
         lambda survey: back_to("Survey created: share its link.", "admin.survey", survey_id=survey.id),
         lambda: render_list(form, 422))

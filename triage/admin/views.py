@@ -1,38 +1,24 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import select
 
 from triage.admin import bp
 from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
-from triage.extensions import db
-from triage.models import Project, Role, Team, User
-from triage.services import DomainError, NotFound, accounts
+from triage.models import Project, Role, Team, User, parse_id
+from triage.services import DomainError, accounts, find, get
 from triage.services.intake import widget
 from triage.web import back_to, commit_form
 
 
-def all_teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
-
-
 def chosen_team(value: str | None) -> Team | None:
-    return db.session.get(Team, int(value)) if value and value.isdigit() else None
-
-
-def get_or_404(model, ident: int):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        raise NotFound(f"No {model.__name__.lower()} {ident}.")
-    return obj
+    return find(Team, parse_id(value))
 
 
 def render_index(team_form: TeamForm, status: int = 200):
     return render_template(
         "admin/index.html",
-        projects=db.session.scalars(select(Project).order_by(Project.name)).all(),
-        users=db.session.scalars(select(User).order_by(User.email)).all(),
-        teams=all_teams(), team_form=team_form,
+        projects=accounts.all_projects(), users=accounts.all_users(), teams=accounts.all_teams(),
+        team_form=team_form,
     ), status
 
 
@@ -55,9 +41,9 @@ def save_project(form: ProjectForm, project: Project | None) -> Project:
 @bp.route("/projects/new", methods=["GET", "POST"])
 @bp.route("/projects/<int:project_id>", methods=["GET", "POST"])
 def project(project_id: int | None = None):
-    existing = get_or_404(Project, project_id) if project_id else None
+    existing = get(Project, project_id) if project_id else None
     form = ProjectForm(obj=existing)
-    form.default_team.choices = team_choices(all_teams())
+    form.default_team.choices = team_choices(accounts.all_teams())
     if existing and not form.is_submitted():
         form.default_team.data = str(existing.default_team_id or "")
     return commit_form(form, form.slug, lambda: save_project(form, existing),
@@ -84,9 +70,9 @@ def save_user(form: UserForm, user: User | None) -> User:
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user(user_id: int | None = None):
-    existing = get_or_404(User, user_id) if user_id else None
+    existing = get(User, user_id) if user_id else None
     form = UserForm(obj=existing)
-    form.team.choices = team_choices(all_teams())
+    form.team.choices = team_choices(accounts.all_teams())
     if existing and not form.is_submitted():
         form.role.data = existing.role.value
         form.team.data = str(existing.teams[0].id) if existing.teams else ""

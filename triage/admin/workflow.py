@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from sqlalchemy import select
 
 from triage.admin import bp
 from triage.admin.forms import team_choices
-from triage.admin.views import all_teams, get_or_404
 from triage.admin.workflow_forms import (
     ActionForm,
     CalendarForm,
@@ -25,15 +23,14 @@ from triage.models import (
     EscalationTarget,
     EscalationTier,
     Notification,
-    Project,
     RoutingRule,
     SlaPolicy,
     Strategy,
     Team,
     TeamRole,
-    User,
     Webhook,
 )
+from triage.services import accounts, get
 from triage.services.delivery import notify
 from triage.services.triage import policies, routing
 from triage.web import back_to, commit_form
@@ -54,8 +51,7 @@ def saved(message: str, endpoint: str, **values):
 
 
 def webhook_choices() -> list[tuple[str, str]]:
-    hooks = db.session.scalars(select(Webhook).order_by(Webhook.name))
-    return [("", "— none —")] + [(str(h.id), h.name) for h in hooks]
+    return [("", "— none —")] + [(str(h.id), h.name) for h in policies.all_webhooks()]
 
 
 @bp.route("/routing")
@@ -65,10 +61,9 @@ def routing_rules():
 
 
 def fill_rule_choices(form: RuleForm) -> None:
-    projects = db.session.scalars(select(Project).order_by(Project.name))
-    form.project.choices = [("", "any")] + [(str(p.id), p.name) for p in projects]
-    form.team.choices = team_choices(all_teams())
-    users = db.session.scalars(select(User).where(User.active).order_by(User.email))
+    form.project.choices = [("", "any")] + [(str(p.id), p.name) for p in accounts.all_projects()]
+    form.team.choices = team_choices(accounts.all_teams())
+    users = accounts.all_users(active_only=True)
     form.assignee.choices = [("", "— none —")] + [(str(u.id), u.display_name) for u in users]
 
 
@@ -82,7 +77,7 @@ def load_rule(form: RuleForm, rule: RoutingRule) -> None:
 @bp.route("/routing/new", methods=["GET", "POST"])
 @bp.route("/routing/<int:rule_id>", methods=["GET", "POST"])
 def routing_rule(rule_id: int | None = None):
-    rule = get_or_404(RoutingRule, rule_id) if rule_id else None
+    rule = get(RoutingRule, rule_id) if rule_id else None
     form = RuleForm(obj=rule)
     fill_rule_choices(form)
     if rule and not form.is_submitted():
@@ -98,7 +93,7 @@ def routing_rule(rule_id: int | None = None):
 
 @bp.route("/routing/<int:rule_id>/move", methods=["POST"])
 def move_rule(rule_id: int):
-    rule, form = get_or_404(RoutingRule, rule_id), MoveForm()
+    rule, form = get(RoutingRule, rule_id), MoveForm()
     if not form.validate_on_submit():
         return render_template("admin/routing.html", rules=routing.ordered_rules(active_only=False),
                                move_form=form), 422
@@ -107,11 +102,11 @@ def move_rule(rule_id: int):
 
 
 def sla_page(tier_forms: dict | None = None, status: int = 200):
-    found = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.priority)).all()
+    found = policies.all_policies()
     hooks, forms = webhook_choices(), tier_forms or {}
     for policy in found:
         forms.setdefault(policy.id, TierForm(formdata=None)).webhook.choices = hooks
-    return render_template("admin/sla.html", policies=found, tier_forms=forms, teams=all_teams(),
+    return render_template("admin/sla.html", policies=found, tier_forms=forms, teams=accounts.all_teams(),
                            action_form=ActionForm()), status
 
 
@@ -123,7 +118,7 @@ def sla_policies():
 @bp.route("/sla/new", methods=["GET", "POST"])
 @bp.route("/sla/<int:policy_id>", methods=["GET", "POST"])
 def sla_policy(policy_id: int | None = None):
-    policy = get_or_404(SlaPolicy, policy_id) if policy_id else None
+    policy = get(SlaPolicy, policy_id) if policy_id else None
     form = PolicyForm(obj=policy)
     return commit_form(
         form, form.priority, lambda: policies.save_policy(
@@ -136,7 +131,7 @@ def sla_policy(policy_id: int | None = None):
 
 @bp.route("/sla/<int:policy_id>/tiers", methods=["POST"])
 def add_tier(policy_id: int):
-    policy = get_or_404(SlaPolicy, policy_id)
+    policy = get(SlaPolicy, policy_id)
     form = TierForm()
     form.webhook.choices = webhook_choices()
     return commit_form(
@@ -150,7 +145,7 @@ def add_tier(policy_id: int):
 
 @bp.route("/sla/tiers/<int:tier_id>/delete", methods=["POST"])
 def delete_tier(tier_id: int):
-    tier = get_or_404(EscalationTier, tier_id)
+    tier = get(EscalationTier, tier_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     db.session.delete(tier)
@@ -165,7 +160,7 @@ def team_page(team: Team, form: CalendarForm, role_form: MemberRoleForm | None =
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
 def team_settings(team_id: int):
     """A team's business hours (for SLA clocks) and who is its lead and manager."""
-    team = get_or_404(Team, team_id)
+    team = get(Team, team_id)
     form = CalendarForm(data={**team.calendar, "days": ",".join(map(str, team.calendar.get("days", []))),
                               "holidays": "\n".join(team.calendar.get("holidays", []))})
     return commit_form(
@@ -178,7 +173,7 @@ def team_settings(team_id: int):
 
 @bp.route("/teams/<int:team_id>/roles", methods=["POST"])
 def team_role(team_id: int):
-    team, form = get_or_404(Team, team_id), MemberRoleForm()
+    team, form = get(Team, team_id), MemberRoleForm()
     return commit_form(
         form, form.role, lambda: policies.set_member_role(
             team, form.user_id.data, TeamRole(form.role.data)),
@@ -188,14 +183,13 @@ def team_role(team_id: int):
 
 @bp.route("/webhooks")
 def webhooks():
-    found = db.session.scalars(select(Webhook).order_by(Webhook.name)).all()
-    return render_template("admin/webhooks.html", webhooks=found)
+    return render_template("admin/webhooks.html", webhooks=policies.all_webhooks())
 
 
 @bp.route("/webhooks/new", methods=["GET", "POST"])
 @bp.route("/webhooks/<int:webhook_id>", methods=["GET", "POST"])
 def webhook(webhook_id: int | None = None):
-    existing = get_or_404(Webhook, webhook_id) if webhook_id else None
+    existing = get(Webhook, webhook_id) if webhook_id else None
     form = WebhookForm(obj=existing)
     return commit_form(
         form, form.url, lambda: policies.save_webhook(
@@ -208,16 +202,14 @@ def webhook(webhook_id: int | None = None):
 @bp.route("/outbox")
 def outbox():
     status = request.args.get("status", "")
-    query = select(Notification).order_by(Notification.id.desc()).limit(OUTBOX_PAGE)
-    if status in {s.value for s in DeliveryStatus}:
-        query = query.where(Notification.status == DeliveryStatus(status))
-    return render_template("admin/outbox.html", notes=db.session.scalars(query).all(), status=status,
+    chosen = DeliveryStatus(status) if status in {s.value for s in DeliveryStatus} else None
+    return render_template("admin/outbox.html", notes=notify.outbox(chosen, OUTBOX_PAGE), status=status,
                            statuses=list(DeliveryStatus), action_form=ActionForm())
 
 
 @bp.route("/outbox/<int:note_id>/retry", methods=["POST"])
 def retry_notification(note_id: int):
-    note = get_or_404(Notification, note_id)
+    note = get(Notification, note_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     notify.retry(note)

@@ -13,9 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from triage.models import Channel, Deadline, DeliveryChannel, EscalationTarget, Kind, Strategy, TeamRole
+from triage.models import Channel, Deadline, DeliveryChannel, EscalationTarget, Kind, Priority, Strategy, TeamRole
 from triage.services.delivery.notify import PRESETS
-from triage.services.triage.routing import PRIORITIES
 from triage.services.delivery.subscriptions import EVENTS
 
 
@@ -38,7 +37,7 @@ class RuleForm(FlaskForm):
     channel = SelectField("Channel is", choices=choices([c.value for c in Channel], "any"), validators=[Optional()])
     kind = SelectField("Kind is", choices=choices([k.value for k in Kind], "any"), validators=[Optional()])
     category = StringField("Category is (e.g. bug, feature, question)", validators=[Optional(), Length(max=20)])
-    priority = SelectField("Priority is", choices=choices(PRIORITIES, "any"), validators=[Optional()])
+    priority = SelectField("Priority is", choices=choices([p.value for p in Priority], "any"), validators=[Optional()])
     tag = StringField("Has tag", validators=[Optional(), Length(max=50)])
     keyword = StringField("Title or text contains (any case)", validators=[Optional(), Length(max=200)])
     pattern = StringField("Title or text matches the regular expression (any case)",
@@ -61,7 +60,7 @@ class RuleForm(FlaskForm):
 
 
 class PolicyForm(FlaskForm):
-    priority = SelectField("Priority", choices=choices(PRIORITIES), validators=[DataRequired()])
+    priority = SelectField("Priority", choices=choices([p.value for p in Priority]), validators=[DataRequired()])
     first_response_minutes = IntegerField("First response within (minutes)",
                                           validators=[DataRequired(), NumberRange(min=1, max=10**6)])
     resolution_minutes = IntegerField("Resolution within (minutes)",

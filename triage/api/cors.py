@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask.wrappers import Response
 
-from triage.extensions import db
 from triage.models import Feedback, Project
+from triage.services import find
 from triage.services.intake import surveys, widget
 
 ALLOWED_HEADERS = "Content-Type, Idempotency-Key"
@@ -41,7 +41,7 @@ def named_project() -> Project | None:
         if key := request_public_key():
             project = widget.project_with_key(key)
         elif item_id := args.get("item_id"):
-            item = db.session.get(Feedback, item_id) if 0 < item_id < 2**31 else None  # an INTEGER's range
+            item = find(Feedback, item_id)
             project = item.project if item else None
         elif token := args.get("token"):
             survey = surveys.survey_with_token(token)

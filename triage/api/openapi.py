@@ -9,13 +9,14 @@ from flask import jsonify
 
 from triage.api import bp
 from triage.api.schemas import staff as staff_schema
-from triage.models import Channel, Status
-from triage.services.triage import classify
+from triage.models import Category, Channel, Level, Priority, Status
 from triage.services.items import inbox
 from triage.services.insights import themes
 
 STATUSES = [s.value for s in Status]
-LEVELS = list(classify.LEVELS)
+LEVELS = [v.value for v in Level]
+CATEGORIES = [c.value for c in Category]
+PRIORITIES = [p.value for p in Priority]
 
 
 def ref(name: str) -> dict:
@@ -164,9 +165,9 @@ SCHEMAS = {
                     "properties": {"id": ID, "slug": STRING}},
         "channel": {"enum": [c.value for c in Channel]},
         "kind": {"enum": ["bug", "idea", "feedback"]}, "title": STRING, "body": STRING,
-        "status": {"enum": STATUSES}, "category": nullable({"enum": list(classify.CATEGORIES)}),
+        "status": {"enum": STATUSES}, "category": nullable({"enum": CATEGORIES}),
         "impact": nullable({"enum": LEVELS}), "urgency": nullable({"enum": LEVELS}),
-        "priority": nullable({"enum": list(inbox.PRIORITIES)}), "confidence": nullable({"type": "number"}),
+        "priority": nullable({"enum": PRIORITIES}), "confidence": nullable({"type": "number"}),
         "tags": {"type": "array", "items": STRING}, "team": nullable(REF), "assignee": nullable(REF),
         "theme": nullable(REF), "submitter_email": nullable(STRING), "first_response_due": nullable(STAMP),
         "resolution_due": nullable(STAMP), "created_at": STAMP, "updated_at": STAMP}},
@@ -182,7 +183,7 @@ SCHEMAS = {
                                 "next_cursor": nullable({**STRING, "description": "Pass as ?cursor= for the next page"})}},
     "ItemPatch": {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
         "status": {"enum": STATUSES}, "team_id": nullable(ID), "assignee_id": nullable(ID),
-        "category": {"enum": list(classify.CATEGORIES)}, "impact": {"enum": LEVELS}, "urgency": {"enum": LEVELS},
+        "category": {"enum": CATEGORIES}, "impact": {"enum": LEVELS}, "urgency": {"enum": LEVELS},
         "tags": {"type": "array", "maxItems": staff_schema.MAX_TAGS,
                  "items": {**STRING, "minLength": 1, "maxLength": staff_schema.MAX_TAG}},
         "theme": nullable({**STRING, "maxLength": themes.MAX_NAME,
@@ -254,8 +255,8 @@ PATHS = {
         "security": STAFF, "parameters": [
             query("project", ID, "Project id"), query("team", ID, "Team id"), query("assignee", ID, "User id"),
             query("theme", ID, "Theme id"), query("status", {"enum": ["any", "open", *STATUSES], "default": "any"}, "A status, open or any"),
-            query("category", {"enum": list(inbox.CATEGORIES)}, "Category"),
-            query("priority", {"enum": list(inbox.PRIORITIES)}, "Priority"),
+            query("category", {"enum": CATEGORIES}, "Category"),
+            query("priority", {"enum": PRIORITIES}, "Priority"),
             query("q", {**STRING, "maxLength": inbox.MAX_QUERY}, "Words in the title or body"),
             query("version", VERSION, "The app version the items came from (4.2 is 4.2.0)"),
             query("cursor", STRING, "next_cursor of the previous page"),

@@ -15,11 +15,7 @@ from triage.services import accounts
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Resolve "id:session_token"; a rotated token (logout, password change) fails here."""
-    uid, _, token = user_id.partition(":")
-    user = db.session.get(User, int(uid)) if uid.isdigit() else None
-    if user is None or not token or user.session_token != token:
-        return None
-    return user
+    return accounts.session_user(user_id)
 
 
 def home_for(user: User) -> str:

@@ -10,8 +10,8 @@ from triage.board import bp
 from triage.board.choices import form_problem, team_and_people_choices
 from triage.board.forms import BulkForm
 from triage.extensions import db
-from triage.models import Role, Status, Team, User
-from triage.services import DomainError
+from triage.models import Role, Status, Team, User, parse_id
+from triage.services import DomainError, find
 from triage.services.items import bulk
 
 
@@ -28,8 +28,7 @@ def bulk_action():
     form = bulk_form(request.form)
     if not form.validate_on_submit():
         raise DomainError("Select at least one item.") if form.ids.errors else form_problem(form)
-    team = db.session.get(Team, int(form.team.data)) if form.team.data else None
-    user = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+    team, user = find(Team, parse_id(form.team.data)), find(User, parse_id(form.assignee.data))
     changed = bulk.apply(form.ids.data, form.action.data, current_user, team=team, user=user,
                          status=Status(form.status.data) if form.status.data else None,
                          impact=form.impact.data, urgency=form.urgency.data, tag=form.tag.data or "",

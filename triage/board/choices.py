@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from triage.extensions import db
-from triage.models import Channel, Kind, Status, Team, TeamMember
-from triage.services import DomainError
-from triage.services.items import inbox
+from triage.models import Category, Channel, Kind, Priority, Status
+from triage.services import DomainError, accounts
 from triage.services.insights import themes
 
 
 def team_and_people_choices() -> tuple[list, list]:
     """(team, person) select choices: every team, and every active member of a team."""
-    teams = list(db.session.scalars(select(Team).order_by(Team.name).options(
-        selectinload(Team.memberships).joinedload(TeamMember.user))))
+    teams = accounts.all_teams(with_members=True)
     people = sorted({m.user for t in teams for m in t.memberships if m.user.active}, key=lambda u: u.display_name)
     return ([SelectChoice("", "— no team —")] + [SelectChoice(str(t.id), t.name) for t in teams],
             [SelectChoice("", "— nobody —")] + [SelectChoice(str(u.id), u.display_name) for u in people])
@@ -30,9 +25,9 @@ def filter_choices(teams: list | None = None, people: list | None = None) -> dic
     """What the filter bar offers, shared by the inbox and the kanban."""
     if teams is None or people is None:
         teams, people = team_and_people_choices()
-    return {"projects": inbox.all_projects(), "teams": teams[1:], "people": people[1:], "statuses": list(Status),
-            "kinds": list(Kind), "channels": list(Channel), "categories": inbox.CATEGORIES,
-            "priorities": inbox.PRIORITIES, "themes": themes.all_themes()}
+    return {"projects": accounts.all_projects(), "teams": teams[1:], "people": people[1:], "statuses": list(Status),
+            "kinds": list(Kind), "channels": list(Channel), "categories": list(Category),
+            "priorities": list(Priority), "themes": themes.all_themes()}
 
 
 def form_problem(form) -> DomainError:

@@ -3,7 +3,7 @@ from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from triage.models import Status
+from triage.models import Category, Level, Status
 from triage.services.items import MAX_COMMENT
 from triage.services.insights.themes import MAX_NAME as MAX_THEME
 
@@ -20,14 +20,13 @@ class CommentForm(FlaskForm):
 
 
 def level_choices() -> list[SelectChoice]:
-    return [SelectChoice(v, v.capitalize()) for v in ("high", "medium", "low")]
+    return [SelectChoice(v.value, v.capitalize()) for v in Level]
 
 
 class ReclassifyForm(FlaskForm):
     """A triager's correction of the classifier; the priority follows from impact and urgency."""
 
-    category = SelectField("Category", choices=[SelectChoice(c, c.capitalize())
-                                                for c in ("bug", "feature", "question", "other")],
+    category = SelectField("Category", choices=[SelectChoice(c.value, c.capitalize()) for c in Category],
                            validators=[DataRequired()])
     impact = SelectField("Impact", choices=level_choices(), validators=[DataRequired()])
     urgency = SelectField("Urgency", choices=level_choices(), validators=[DataRequired()])

@@ -5,6 +5,7 @@ from flask import current_app, render_template, request
 
 from triage.board import bp
 from triage.board.choices import filter_choices
+from triage.models import OPEN_STATUSES
 from triage.services.items import inbox
 
 
@@ -13,5 +14,5 @@ def kanban():
     """Open items in one column per open status, with the inbox's filters and order."""
     flt = inbox.InboxFilter.from_args(request.args)
     size = current_app.config["BOARD_PAGE_SIZE"]
-    columns = [(status, inbox.inbox_page(flt.with_status(status), None, size)) for status in inbox.OPEN_STATUSES]
+    columns = [(status, inbox.inbox_page(flt.with_status(status), None, size)) for status in OPEN_STATUSES]
     return render_template("board/kanban.html", flt=flt, columns=columns, **filter_choices())

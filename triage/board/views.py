@@ -13,9 +13,8 @@ from triage.board.choices import filter_choices, form_problem, share_choices, te
 from triage.board.forms import (ActionForm, AssignForm, CommentForm, MergeForm, PublicForm, ReclassifyForm, SaveViewForm,
                                 StatusForm, ThemeForm)
 from triage.errors import wants_json
-from triage.extensions import db
-from triage.models import Role, Status, Team, User
-from triage.services import items
+from triage.models import Category, Level, Role, Status, Team, User, parse_id
+from triage.services import find, items
 from triage.services.intake import attachments
 from triage.services.triage import classify, sla
 from triage.services.items import duplicates, saved_views, votes
@@ -48,8 +47,8 @@ def render_item(feedback, status: int = 200, **forms):
     forms.setdefault("assign_form", assign_form(feedback))
     forms.setdefault("theme_form", ThemeForm(theme=feedback.theme.name if feedback.theme else ""))
     forms.setdefault("reclassify_form", ReclassifyForm(
-        category=feedback.category or "other", impact=feedback.impact or "medium",
-        urgency=feedback.urgency or "medium"))
+        category=feedback.category or Category.OTHER, impact=feedback.impact or Level.MEDIUM,
+        urgency=feedback.urgency or Level.MEDIUM))
     forms.setdefault("merge_form", MergeForm())
     forms.setdefault("unmerge_form", ActionForm())
     forms.setdefault("public_form", PublicForm(public=feedback.public))
@@ -144,8 +143,7 @@ def assign(item_id: int):
     form = assign_form(feedback, request.form)
 
     def change() -> bool:
-        team = db.session.get(Team, int(form.team.data)) if form.team.data else None
-        user = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+        team, user = find(Team, parse_id(form.team.data)), find(User, parse_id(form.assignee.data))
         return items.assign(feedback, team, user, current_user)
     return item_change(feedback, form, "assign_form", form.assignee, change, "Assignment saved.")
 

@@ -1,12 +1,17 @@
 """SQLAlchemy models, one module per aggregate; import them from here."""
 from triage.models.accounts import ApiToken, Team, TeamMember, User, hash_api_token
 from triage.models.base import (
+    ID_LIMIT,
+    OPEN_STATUSES,
+    Category,
     Channel,
     Deadline,
     DeliveryChannel,
     DeliveryStatus,
     EscalationTarget,
     Kind,
+    Level,
+    Priority,
     Role,
     Severity,
     Status,
@@ -17,7 +22,9 @@ from triage.models.base import (
     ThemeStatus,
     UTCDateTime,
     new_token,
+    parse_id,
     utcnow,
+    valid_id,
 )
 from triage.models.feedback import Attachment, Comment, Event, Feedback, Follower, Project, Theme, Vote
 from triage.models.jobs import BackgroundJob, JobKind, JobStatus
@@ -35,11 +42,12 @@ from triage.models.surveys import Survey, SurveyResponse
 from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
 
 __all__ = [
-    "ApiToken", "Attachment", "BackgroundJob", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
-    "DisabledDefaultRule",
-    "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "JobKind", "JobStatus", "Kind", "KeywordRule",
-    "ModelVersion", "Notification", "Project", "Release", "ReleaseAdoption", "ReleaseFix", "ReleaseFollower",
-    "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
-    "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "Theme", "ThemeSource",
-    "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token", "new_token", "utcnow",
+    "ID_LIMIT", "OPEN_STATUSES", "ApiToken", "Attachment", "BackgroundJob", "Category", "Channel", "Comment",
+    "Deadline", "DeliveryChannel", "DeliveryStatus", "DisabledDefaultRule",
+    "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "JobKind", "JobStatus", "Kind",
+    "KeywordRule", "Level", "ModelVersion", "Notification", "Priority", "Project", "Release", "ReleaseAdoption",
+    "ReleaseFix", "ReleaseFollower", "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity",
+    "SlaPolicy", "Status", "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole",
+    "Theme", "ThemeSource", "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token",
+    "new_token", "parse_id", "utcnow", "valid_id",
 ]

@@ -7,6 +7,28 @@ from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
 
+# The labels' words come from ml (it imports nothing from triage, so its tuples are the single
+# source); ml.vocabulary is plain data and loads no model.
+from ml.vocabulary import CATEGORIES, LEVELS, PRIORITIES
+
+# Ids are INTEGER columns: a larger number names no row (and PostgreSQL would refuse to bind it).
+ID_LIMIT = 2**31
+
+
+def valid_id(value: int) -> bool:
+    """True for a positive id that fits the INTEGER columns."""
+    return 0 < value < ID_LIMIT
+
+
+def parse_id(value: object) -> int | None:
+    """An id read from a query string, form field or JSON: an int or a string of ASCII digits,
+    positive and below ID_LIMIT; anything else is None (names no row)."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) < 12):
+            return None
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and valid_id(value) else None
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC (used as a callable column default)."""
@@ -39,12 +61,13 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-def str_enum(enum_class: type[enum.Enum]) -> Enum:
-    """A portable enum column: VARCHAR holding the member's value, no native type."""
+def str_enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
+    """A portable enum column: VARCHAR holding the member's value, no native type. Strings equal
+    to a value are accepted on write; other strings raise LookupError."""
     return Enum(
         enum_class,
         native_enum=False,
-        length=20,
+        length=length,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
@@ -70,7 +93,18 @@ class Status(enum.Enum):
 
     @property
     def is_open(self) -> bool:
-        return self not in (Status.RESOLVED, Status.CLOSED)
+        return self in OPEN_STATUSES
+
+
+# The statuses of an item still being worked on, in the board's order.
+OPEN_STATUSES: tuple[Status, ...] = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING)
+
+
+# The classifier's labels. StrEnums: a member equals its string ("bug" == Category.BUG), so
+# code, templates and JSON that read plain strings keep working.
+Category = enum.StrEnum("Category", {c.upper(): c for c in CATEGORIES}, module=__name__)
+Level = enum.StrEnum("Level", {v.upper(): v for v in LEVELS}, module=__name__)  # impact, urgency
+Priority = enum.StrEnum("Priority", {p: p for p in PRIORITIES}, module=__name__)
 
 
 class Channel(enum.Enum):

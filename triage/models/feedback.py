@@ -11,8 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from triage.extensions import db
 from triage.models.accounts import Team, User
 from triage.models.base import (
+    Category,
     Channel,
     Kind,
+    Level,
+    Priority,
     Severity,
     Status,
     ThemeSource,
@@ -123,10 +126,10 @@ class Feedback(db.Model):
     quarantined: Mapped[bool] = mapped_column(default=False)
 
     # Set by the classifier; NULL category means "unclassified" (retried later).
-    category: Mapped[str | None] = mapped_column(String(20))
-    impact: Mapped[str | None] = mapped_column(String(10))
-    urgency: Mapped[str | None] = mapped_column(String(10))
-    priority: Mapped[str | None] = mapped_column(String(2), index=True)
+    category: Mapped[Category | None] = mapped_column(str_enum(Category, 20))
+    impact: Mapped[Level | None] = mapped_column(str_enum(Level, 10))
+    urgency: Mapped[Level | None] = mapped_column(str_enum(Level, 10))
+    priority: Mapped[Priority | None] = mapped_column(str_enum(Priority, 2), index=True)
     confidence: Mapped[float | None]
     model_version: Mapped[str | None] = mapped_column(String(64))
     # The classifier's full answer: probabilities per head and the reasons it gave.

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from triage.extensions import db
-from triage.models.base import UTCDateTime, utcnow
+from triage.models.base import Category, Level, UTCDateTime, str_enum, utcnow
 
 
 class ModelVersion(db.Model):
@@ -39,9 +39,9 @@ class KeywordRule(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
     pattern: Mapped[str] = mapped_column(String(300))
-    category: Mapped[str | None] = mapped_column(String(20))
-    impact: Mapped[str | None] = mapped_column(String(10))
-    urgency: Mapped[str | None] = mapped_column(String(10))
+    category: Mapped[Category | None] = mapped_column(str_enum(Category, 20))
+    impact: Mapped[Level | None] = mapped_column(str_enum(Level, 10))
+    urgency: Mapped[Level | None] = mapped_column(str_enum(Level, 10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def as_dict(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from triage.models.base import (
     DeliveryChannel,
     DeliveryStatus,
     EscalationTarget,
+    Priority,
     Strategy,
     UTCDateTime,
     new_token,
@@ -54,7 +55,7 @@ class SlaPolicy(db.Model):
     __tablename__ = "sla_policies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    priority: Mapped[str] = mapped_column(String(2), unique=True)
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, 2), unique=True)
     first_response_minutes: Mapped[int]
     resolution_minutes: Mapped[int]
     business_hours: Mapped[bool] = mapped_column(default=False)

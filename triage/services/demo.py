@@ -12,9 +12,9 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import func, select, update
 
-from ml.corpus import load_corpus
 from triage.extensions import db
 from triage.models import (
+    Category,
     Channel,
     Deadline,
     DeliveryChannel,
@@ -25,6 +25,7 @@ from triage.models import (
     Kind,
     ModelVersion,
     Notification,
+    Priority,
     Project,
     Role,
     Severity,
@@ -38,6 +39,7 @@ from triage.models import (
 from triage.services import accounts
 from triage.services.releases import demo as release_demo
 from triage.services.triage import classify, policies, routing, sla
+from triage.services.triage.ml_bridge import load_corpus
 from triage.services import items as item_verbs
 from triage.services.insights import theme_runs
 from triage.services.items import votes
@@ -148,7 +150,7 @@ def add_history(found: list[Feedback], agent, rng: random.Random) -> None:
     for item in wrong[:6]:
         truth = item.context["truth"]
         item_verbs.reclassify(item, agent, **truth)
-    bugs = [i for i in open_items if i.category == "bug" and i.duplicate_of_id is None]
+    bugs = [i for i in open_items if i.category == Category.BUG and i.duplicate_of_id is None]
     if len(bugs) >= 2:
         item_verbs.merge(bugs[:2], agent)
     for item in [i for i in open_items if i.public and i.status.is_open]:  # end users' +1s
@@ -170,8 +172,8 @@ def reply_in_time(item: Feedback, agent, rng: random.Random) -> None:
 
 
 # Minutes to first response and to resolution per priority.
-SLA_TARGETS = {"P1": (60, 8 * 60), "P2": (4 * 60, 24 * 60), "P3": (8 * 60, 3 * 24 * 60),
-               "P4": (24 * 60, 7 * 24 * 60), "P5": (2 * 24 * 60, 14 * 24 * 60)}
+SLA_TARGETS = {Priority.P1: (60, 8 * 60), Priority.P2: (4 * 60, 24 * 60), Priority.P3: (8 * 60, 3 * 24 * 60),
+               Priority.P4: (24 * 60, 7 * 24 * 60), Priority.P5: (2 * 24 * 60, 14 * 24 * 60)}
 
 
 def ensure_workflow(team) -> None:
@@ -188,7 +190,8 @@ def ensure_workflow(team) -> None:
                               target=target, channel=DeliveryChannel.EMAIL, webhook_id=None)
     admin = accounts.find_user("admin@demo.test")
     team.memberships.append(TeamMember(user=admin, role=TeamRole.LEAD))
-    routing.save_rule(None, name="Urgent bugs to an agent", conditions={"category": "bug", "priority": "P1"},
+    routing.save_rule(None, name="Urgent bugs to an agent",
+                      conditions={"category": Category.BUG.value, "priority": Priority.P1.value},
                       team_id=team.id, assignee_id=None, strategy=Strategy.ROUND_ROBIN)
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from triage.extensions import db
-from triage.models import Status, Team, User
-from triage.services import items
-from triage.services.triage import classify
+from triage.models import Category, Level, Priority, Status, Team, User, parse_id
+from triage.services import find, items
 from triage.services.items import inbox
 from triage.services.releases import versions
 from triage.services.insights import themes
@@ -22,30 +20,22 @@ LIST_FIELDS = {"project": "project_id", "team": "team_id", "assignee": "assignee
 PATCH_FIELDS = {"status", "assignee_id", "team_id", "impact", "urgency", "category", "tags", "theme", "comment"}
 
 
-def positive_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.isdigit() and len(value) < 12:
-        value = int(value)
-    return value if isinstance(value, int) and 0 < value < 2**31 else None
-
-
 def parse_list_args(args: Mapping[str, str]) -> tuple[inbox.InboxFilter, str | None, int]:
     """Filters, cursor and page size of GET /items (newest first); unknown values are a 422,
     not silently "any" as on the board's page. Status defaults to "any"."""
     errors: dict[str, str] = {}
     ids: dict[str, int | None] = {}
     for name, field in LIST_FIELDS.items():
-        ids[field] = positive_int(args[name]) if args.get(name) else None
+        ids[field] = parse_id(args[name]) if args.get(name) else None
         if args.get(name) and ids[field] is None:
             errors[name] = "A positive integer id."
     status = args.get("status") or "any"
     if status not in {"any", "open", *(s.value for s in Status)}:
         errors["status"] = "One of any, open, " + ", ".join(s.value for s in Status) + "."
-    for name, allowed in (("category", inbox.CATEGORIES), ("priority", inbox.PRIORITIES)):
+    for name, allowed in (("category", list(Category)), ("priority", list(Priority))):
         if args.get(name) and args[name] not in allowed:
             errors[name] = "One of " + ", ".join(allowed) + "."
-    limit = positive_int(args.get("limit") or str(DEFAULT_LIMIT))
+    limit = parse_id(args.get("limit") or str(DEFAULT_LIMIT))
     if limit is None or limit > MAX_LIMIT:
         errors["limit"] = f"An integer from 1 to {MAX_LIMIT}."
     q = args.get("q") or ""
@@ -57,8 +47,9 @@ def parse_list_args(args: Mapping[str, str]) -> tuple[inbox.InboxFilter, str | N
         errors["version"] = str(error)
     if errors:
         raise InvalidRequest(errors)
-    flt = inbox.InboxFilter(status=status, category=args.get("category") or None, version=version,
-                            priority=args.get("priority") or None, q=q.strip(), sort="newest", **ids)
+    category, priority = args.get("category"), args.get("priority")
+    flt = inbox.InboxFilter(status=status, category=Category(category) if category else None,
+                            priority=Priority(priority) if priority else None, version=version, q=q.strip(), sort="newest", **ids)
     return flt, args.get("cursor") or None, limit
 
 
@@ -71,8 +62,7 @@ def lookup(model, value: Any, name: str, errors: dict[str, str]):
     """The row with this id, None for JSON null; a bad or unknown id is a field error."""
     if value is None:
         return None
-    ident = positive_int(value) if isinstance(value, int) else None  # JSON ids are numbers, not strings
-    row = db.session.get(model, ident) if ident else None
+    row = find(model, parse_id(value) if isinstance(value, int) else None)  # JSON ids are numbers, not strings
     if row is None:
         errors[name] = f"No {model.__name__.lower()} with this id."
     return row
@@ -109,8 +99,7 @@ def parse_patch(data: Any) -> Changes:
             errors["status"] = "One of " + ", ".join(s.value for s in Status) + "."
     changes.team = lookup(Team, data.get("team_id"), "team_id", errors)
     changes.assignee = lookup(User, data.get("assignee_id"), "assignee_id", errors)
-    for name, allowed in (("category", classify.CATEGORIES), ("impact", classify.LEVELS),
-                          ("urgency", classify.LEVELS)):
+    for name, allowed in (("category", list(Category)), ("impact", list(Level)), ("urgency", list(Level))):
         if name in data and not is_one_of(data[name], allowed):
             errors[name] = "One of " + ", ".join(allowed) + "."
     if "tags" in data:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from triage.extensions import db
-from triage.models import Project, Role, Team, TeamMember, TeamRole, User, new_token
-from triage.services import DomainError
+from triage.models import Project, Role, Team, TeamMember, TeamRole, User, new_token, parse_id
+from triage.services import DomainError, find
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 MIN_PASSWORD = 8
@@ -16,6 +17,32 @@ MIN_PASSWORD = 8
 def find_user(email: str) -> User | None:
     """The user with this email, compared case-insensitively."""
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def session_user(user_id: str) -> User | None:
+    """The user behind Flask-Login's "id:session_token"; None once the token rotated (logout,
+    password change) or for anything malformed."""
+    uid, _, token = user_id.partition(":")
+    user = find(User, parse_id(uid))
+    return user if user is not None and token and user.session_token == token else None
+
+
+def all_users(active_only: bool = False) -> list[User]:
+    """Users by email (only the active ones if asked)."""
+    query = select(User).order_by(User.email)
+    return list(db.session.scalars(query.where(User.active) if active_only else query))
+
+
+def all_teams(with_members: bool = False) -> list[Team]:
+    """Teams by name; with_members loads each team's memberships and their users too."""
+    query = select(Team).order_by(Team.name)
+    if with_members:
+        query = query.options(selectinload(Team.memberships).joinedload(TeamMember.user))
+    return list(db.session.scalars(query))
+
+
+def all_projects() -> list[Project]:
+    return list(db.session.scalars(select(Project).order_by(Project.name)))
 
 
 def find_team(name: str) -> Team | None:

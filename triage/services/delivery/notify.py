@@ -235,6 +235,12 @@ def send_webhook(note: Notification) -> None:
         raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
 
 
+def outbox(status: DeliveryStatus | None, limit: int) -> list[Notification]:
+    """The latest notifications first, all or those with one status."""
+    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    return list(db.session.scalars(query if status is None else query.where(Notification.status == status)))
+
+
 def retry(note: Notification) -> None:
     """Give a failed or dead notification one more try at the next pass."""
     if note.status == DeliveryStatus.SENT:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from ml import themes as ml_themes
+from triage.services.triage.ml_bridge import ml_themes
 from triage.extensions import db
 from triage.models import Event, Feedback, Project, Theme, ThemeSource, ThemeStatus
 from triage.services.triage.classify import model_folder

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import exists, select
 
 from triage.extensions import db
-from triage.models import Channel, Kind, Project, Survey, SurveyKind, SurveyResponse, utcnow
+from triage.models import Channel, Kind, Project, Survey, SurveyKind, SurveyResponse, utcnow, valid_id
 from triage.services import DomainError, NotFound, intake
 from triage.services.releases import versions
 
@@ -45,7 +45,7 @@ def all_surveys() -> list[Survey]:
 
 
 def get_survey(survey_id: int) -> Survey:
-    survey = db.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
+    survey = db.session.get(Survey, survey_id) if valid_id(survey_id) else None
     if survey is None:
         raise NotFound(f"No survey {survey_id}.")
     return survey

@@ -6,7 +6,7 @@ the request handler or job that calls it commits once. A refusal raises DomainEr
 from __future__ import annotations
 
 from triage.extensions import db
-from triage.models import Comment, Event, Feedback, Status, Team, User
+from triage.models import Comment, Event, Feedback, Status, Team, User, valid_id
 from triage.services import DomainError, NotFound
 from triage.services.intake import attachments
 from triage.services.triage import classify, pipeline, sla
@@ -24,7 +24,7 @@ MAX_TAG = 40
 
 def get_item(item_id: int) -> Feedback:
     """The item with this id; NotFound also for ids no INTEGER column can hold (URLs take any)."""
-    item = db.session.get(Feedback, item_id) if 0 < item_id < 2**31 else None
+    item = db.session.get(Feedback, item_id) if valid_id(item_id) else None
     if item is None:
         raise NotFound(f"No item {item_id}.")
     return item

@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from triage.extensions import db
-from triage.models import Feedback, Status, Team, User
+from triage.models import Feedback, Status, Team, User, valid_id
 from triage.services import DomainError, items
-from triage.services.items import inbox
 
 MAX_ITEMS = 500
 
@@ -16,7 +15,7 @@ def selected_items(ids: list[int]) -> list[Feedback]:
     """The selected items that exist and are not quarantined, in id order (one query)."""
     if not ids:
         raise DomainError("Select at least one item.")
-    ids = [i for i in ids if 0 < i < inbox.MAX_ID]
+    ids = [i for i in ids if valid_id(i)]
     if len(ids) > MAX_ITEMS:
         raise DomainError(f"Select at most {MAX_ITEMS} items at once.")
     query = select(Feedback).where(Feedback.id.in_(ids), Feedback.quarantined.is_(False)).order_by(Feedback.id)

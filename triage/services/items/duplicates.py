@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import func, select
 
-from ml.duplicates import LIKELY, POSSIBLE, DuplicateIndex, item_text, shared_phrases
+from triage.services.triage.ml_bridge import LIKELY, POSSIBLE, DuplicateIndex, item_text, shared_phrases
 from triage.extensions import db
 from triage.models import Feedback, Project, Status
 

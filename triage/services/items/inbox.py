@@ -18,19 +18,15 @@ from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, null, o
 from sqlalchemy.orm import joinedload
 
 from triage.extensions import db
-from triage.models import Channel, Feedback, Kind, Project, Status, utcnow
+from triage.models import OPEN_STATUSES, Category, Channel, Feedback, Kind, Priority, Status, parse_id, utcnow
 from triage.services.releases import versions
 
-PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
-CATEGORIES = ("bug", "feature", "question", "other")
 SORTS = ("priority", "newest")
-OPEN_STATUSES = [s for s in Status if s.is_open]
 BREACHING_SOON = timedelta(hours=4)
 COUNT_CAP = 10_000
 MAX_QUERY = 200
-MAX_ID = 2**31  # ids beyond an INTEGER column read as "none" (PostgreSQL would refuse them)
 # The default order's segments: each priority (None = unprioritised last), with due times first.
-SEGMENTS = [(p, has_due) for p in (*PRIORITIES, None) for has_due in (True, False)]
+SEGMENTS = [(p, has_due) for p in (*Priority, None) for has_due in (True, False)]
 
 
 @dataclass(frozen=True)
@@ -40,8 +36,8 @@ class InboxFilter:
     project_id: int | None = None
     status: str = "open"
     kind: Kind | None = None
-    category: str | None = None
-    priority: str | None = None
+    category: Category | None = None
+    priority: Priority | None = None
     team_id: int | None = None
     assignee_id: int | None = None
     unassigned: bool = False
@@ -56,8 +52,7 @@ class InboxFilter:
     def from_args(cls, args: Mapping[str, Any]) -> InboxFilter:
         """Read filters from a query string or a saved view; unknown values mean "any"."""
         def number(name):
-            value = str(args.get(name) or "")
-            return int(value) if value.isascii() and value.isdigit() and 0 < int(value[:12]) < MAX_ID else None
+            return parse_id(str(args.get(name) or ""))
 
         def choice(name, allowed, default=None):
             value = args.get(name)
@@ -76,7 +71,7 @@ class InboxFilter:
         return cls(
             project_id=number("project"), kind=member(Kind, "kind"), channel=member(Channel, "channel"),
             status="open" if status in (None, "", "open") else choice("status", [s.value for s in Status], "any"),
-            category=choice("category", CATEGORIES), priority=choice("priority", PRIORITIES),
+            category=member(Category, "category"), priority=member(Priority, "priority"),
             team_id=number("team"), assignee_id=number("assignee"), theme_id=number("theme"), version=version(),
             unassigned=str(args.get("unassigned", "")) in ("1", "true", "on"),
             breaching=str(args.get("breaching", "")) in ("1", "true", "on"),
@@ -172,9 +167,9 @@ def parse_stamp(stamp: str) -> datetime:
 
 def checked_id(text: str) -> int:
     """An id from a cursor; ValueError when it is not one a table can hold."""
-    if not (text.isascii() and text.isdigit() and len(text) < 12 and 0 < int(text) < MAX_ID):
+    if (ident := parse_id(text)) is None:
         raise ValueError(text)
-    return int(text)
+    return ident
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
@@ -267,7 +262,3 @@ def capped_count(flt: InboxFilter, cap: int = COUNT_CAP, now: datetime | None = 
 def format_count(count: int, cap: int = COUNT_CAP) -> str:
     """1234 -> "1,234"; more than the cap -> "10,000+"."""
     return f"{cap:,}+" if count > cap else f"{count:,}"
-
-
-def all_projects() -> list[Project]:
-    return list(db.session.scalars(select(Project).order_by(Project.name)))

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from triage.extensions import db
-from triage.models import SavedView, User
+from triage.models import SavedView, User, valid_id
 from triage.services import DomainError, NotFound
 from triage.services.items import inbox
 
@@ -49,7 +49,7 @@ def visible_views(user: User) -> list[SavedView]:
 
 def get_view(user: User, view_id: int) -> SavedView:
     """A view the user may open (theirs or shared with one of their teams); else NotFound."""
-    view = db.session.get(SavedView, view_id) if 0 < view_id < inbox.MAX_ID else None
+    view = db.session.get(SavedView, view_id) if valid_id(view_id) else None
     if view is None or (view.user_id != user.id and view.team_id not in team_ids(user)):
         raise NotFound(f"No saved view {view_id}.")
     return view

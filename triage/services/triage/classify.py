@@ -1,4 +1,5 @@
-"""The only bridge between the app and `ml/`: predict for items, store the answer, take corrections.
+"""The classifier in the app: predict for items, store the answer, take corrections (ml is reached
+through `ml_bridge`).
 
 The active model is loaded lazily, once per process, and reloaded only when another
 version becomes active. Every prediction passes through ml's rulebook (junk, the default
@@ -18,13 +19,11 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from ml import KeywordRules, ModelError, Prediction, TriageModel, priority_for
-from ml.prediction import CATEGORIES
-from ml.priority import LEVELS
 from triage.extensions import db
-from triage.models import Event, Feedback, ModelVersion, Status, User, utcnow
+from triage.models import OPEN_STATUSES, Category, Event, Feedback, Level, ModelVersion, User, utcnow
 from triage.services import DomainError, locks
 from triage.services.triage import rules
+from triage.services.triage.ml_bridge import KeywordRules, ModelError, Prediction, TriageModel, priority_for
 
 log = logging.getLogger(__name__)
 _loaded: dict[str, Any] = {"version": None, "model": None}
@@ -116,7 +115,7 @@ def reclassify(item: Feedback, actor: User, *, category: str, impact: str, urgen
     The corrected item becomes a training label and is never overwritten by the model.
     Returns whether anything changed.
     """
-    if category not in CATEGORIES or impact not in LEVELS or urgency not in LEVELS:
+    if category not in set(Category) or impact not in set(Level) or urgency not in set(Level):
         raise DomainError("Choose a known category, impact and urgency.")
     old = {"category": item.category, "impact": item.impact, "urgency": item.urgency, "priority": item.priority}
     new = {"category": category, "impact": impact, "urgency": urgency, "priority": priority_for(impact, urgency)}
@@ -139,9 +138,8 @@ def needs_review(item: Feedback) -> bool:
 def review_queue(limit: int) -> list[Feedback]:
     """Open, uncorrected items with the least confident predictions first (uncertainty sampling)."""
     threshold = current_app.config["REVIEW_CONFIDENCE"]
-    open_statuses = [s for s in Status if s.is_open]
     query = (select(Feedback)
-             .where(Feedback.status.in_(open_statuses), Feedback.quarantined.is_(False),
+             .where(Feedback.status.in_(OPEN_STATUSES), Feedback.quarantined.is_(False),
                     or_(Feedback.category.is_(None), Feedback.confidence < threshold))
              .order_by(Feedback.confidence.asc().nulls_first(), Feedback.id)
              .limit(limit * 2))

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 
 from triage.extensions import db
 from triage.models import (
+    OPEN_STATUSES,
     Deadline,
     DeliveryChannel,
     EscalationTarget,
@@ -30,7 +31,7 @@ from triage.models import (
 from triage.services.delivery import notify
 from triage.services.triage import sla
 
-RUNNING = [s for s in Status if s.is_open and s != Status.WAITING]
+RUNNING = [s for s in OPEN_STATUSES if s != Status.WAITING]
 
 
 def running_deadlines(item: Feedback) -> list[tuple[Deadline, datetime]]:

@@ -23,6 +23,15 @@ from triage.services.triage import sla
 from triage.services.delivery.notify import PRESETS
 
 
+def all_policies() -> list[SlaPolicy]:
+    """The SLA policies, P1 first."""
+    return list(db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.priority)))
+
+
+def all_webhooks() -> list[Webhook]:
+    return list(db.session.scalars(select(Webhook).order_by(Webhook.name)))
+
+
 def save_policy(policy: SlaPolicy | None, *, priority: str, first_response_minutes: int,
                 resolution_minutes: int, business_hours: bool) -> SlaPolicy:
     """Create or update the policy of a priority (one per priority; resolution after first response).

@@ -18,12 +18,13 @@ from sqlalchemy.orm import joinedload
 
 from triage.extensions import db
 from triage.models import (
+    OPEN_STATUSES,
     Channel,
     Event,
     Feedback,
     Kind,
+    Priority,
     RoutingRule,
-    Status,
     Strategy,
     Team,
     TeamMember,
@@ -33,8 +34,6 @@ from triage.models import (
 from triage.services import DomainError, locks
 
 CONDITION_KEYS = ("project_id", "channel", "kind", "category", "priority", "tag", "keyword", "pattern")
-PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
-OPEN = [s for s in Status if s.is_open]
 
 
 @lru_cache(maxsize=512)
@@ -184,7 +183,7 @@ def least_loaded(team: Team) -> User | None:
     people = candidates(team)
     counts = dict(db.session.execute(
         select(Feedback.assignee_id, func.count()).where(
-            Feedback.assignee_id.in_([u.id for u in people]), Feedback.status.in_(OPEN))
+            Feedback.assignee_id.in_([u.id for u in people]), Feedback.status.in_(OPEN_STATUSES))
         .group_by(Feedback.assignee_id)).all())
     return min(people, key=lambda u: (counts.get(u.id, 0), u.id), default=None)
 
@@ -194,7 +193,8 @@ def clean_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
     cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in conditions.items() if v not in (None, "")}
     if unknown := set(cleaned) - set(CONDITION_KEYS):
         raise DomainError(f"Unknown conditions: {', '.join(sorted(unknown))}.")
-    allowed = {"channel": {c.value for c in Channel}, "kind": {k.value for k in Kind}, "priority": set(PRIORITIES)}
+    allowed = {"channel": {c.value for c in Channel}, "kind": {k.value for k in Kind},
+               "priority": {p.value for p in Priority}}
     for key, values in allowed.items():
         if key in cleaned and cleaned[key] not in values:
             raise DomainError(f"{cleaned[key]!r} is not a valid {key}.")

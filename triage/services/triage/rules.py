@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ml import DEFAULT_RULES, Rulebook, validate_rules
-from ml.rules import DefaultRule
 from triage.extensions import db
 from triage.models import DisabledDefaultRule, KeywordRule, User
 from triage.services import DomainError, NotFound
+from triage.services.triage.ml_bridge import DEFAULT_RULES, DefaultRule, Rulebook, validate_rules
 
 
 def stored_rules() -> list[KeywordRule]:

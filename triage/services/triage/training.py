@@ -11,13 +11,11 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from sqlalchemy import select
 
-from ml import TriageModel
-from ml.corpus import load_corpus
-from ml.validate import holdout_scores
 from triage.extensions import db
 from triage.models import Event, Feedback, ModelVersion, User
 from triage.services import DomainError
 from triage.services.triage import classify, rules
+from triage.services.triage.ml_bridge import TriageModel, holdout_scores, load_corpus
 
 log = logging.getLogger(__name__)
 CORRECTION_WEIGHT = 5.0  # one triager's correction counts as much as five corpus rows
@@ -95,6 +93,11 @@ def train(extra: pd.DataFrame | None = None, actor: User | None = None, holdout:
     if baseline is None or score(candidate) >= score(baseline) - ACTIVATION_TOLERANCE:
         activate(version)
     return version
+
+
+def model_versions() -> list[ModelVersion]:
+    """Every trained version, newest first."""
+    return list(db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())))
 
 
 def activate(version: ModelVersion) -> None:

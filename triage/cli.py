@@ -148,3 +148,4 @@ def worker(interval: float, classify_interval: float, once: bool) -> None:
     from triage import worker as background
 
     background.run(interval, once, click.echo, classify_interval)
+from triage.insights import commands  # noqa: E402,F401  (aggregate, import)

@@ -21,6 +21,7 @@ from triage.models import DeliveryStatus, Feedback, utcnow
 from triage.services import locks
 from triage.services.triage import escalation, pipeline
 from triage.services.delivery import notify
+from triage.services.insights import aggregates
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,36 @@ def classify_pass() -> int:
     """Classify, route and set the SLA of what intake left pending; returns how many."""
     done = pipeline.process_pending()
     db.session.commit()
+    return done
+
+
+def aggregate_pass(now: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the daily counts of every (project, day) whose items changed since the last
+    pass, committing per day, then move the watermark; returns how many days were rebuilt.
+    A pass that fails half-way leaves the watermark where it was: the next one redoes it all."""
+    pending, mark = aggregates.pending_days(now)
+    done = recompute_days(pending, progress)
+    aggregates.set_mark(mark)
+    db.session.commit()
+    return done
+
+
+def rebuild_aggregates(project_id: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild every day's counts (of one project or all), committing per day (the backfill)."""
+    return recompute_days(aggregates.all_days(project_id), progress)
+
+
+def recompute_days(found: dict, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the counts of each (project, day) given, committing per day."""
+    db.session.commit()
+    done = 0
+    for project_id, days in sorted(found.items()):
+        for day in sorted(days):
+            aggregates.recompute_day(project_id, day)
+            db.session.commit()
+            done += 1
+            if progress:
+                progress(1)
     return done
 
 
@@ -113,11 +144,12 @@ def one_pass(echo: Callable[[str], None]) -> bool:
     try:
         classified = classify_pass()
         summary = sweep()
+        aggregated = aggregate_pass()
     except Exception:  # a broken pass must not end the worker; the next one retries
         db.session.rollback()
         log.exception("sweep pass failed")
         return False
-    echo(f"classified {classified}; {summary}")
+    echo(f"classified {classified}; {summary}; counted {aggregated} days")
     return True
 
 

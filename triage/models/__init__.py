@@ -18,12 +18,13 @@ from triage.models.base import (
     utcnow,
 )
 from triage.models.feedback import Attachment, Comment, Event, Feedback, Project, Theme
+from triage.models.insights import AggregateMark, DailyCount, ImpactWeights, SpikeAlert, ThemeFollower
 from triage.models.learning import DisabledDefaultRule, KeywordRule, ModelVersion
 from triage.models.surveys import Survey, SurveyResponse
 from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
 
 __all__ = [
-    "ApiToken", "Attachment", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
+    "AggregateMark", "ApiToken", "Attachment", "DailyCount", "ImpactWeights", "SpikeAlert", "ThemeFollower", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
     "DisabledDefaultRule",
     "EscalationTarget", "EscalationTier", "Event", "Feedback", "Kind", "KeywordRule", "ModelVersion",
     "Notification", "Project", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",

@@ -1,0 +1,151 @@
+"""Daily counts per project, day, theme, category and priority (the `daily_counts` table), which
+the insights page reads instead of the items.
+
+Kept up to date incrementally: the worker's pass reads which (project, day) pairs hold items
+changed since its watermark (Feedback.updated_at, indexed) and rebuilds those days whole, so a
+pass can be repeated or overlap another without counting anything twice. The watermark steps
+back OVERLAP before the last pass, so a transaction that committed late is still seen.
+`rebuild` backfills every day (`flask triage aggregate`). Verbs flush; the caller commits.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta, timezone
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+
+from triage.extensions import db
+from triage.models import AggregateMark, DailyCount, Feedback, Survey, SurveyKind, SurveyResponse, utcnow
+from triage.services.insights import figures
+
+MARK = "daily_counts"
+OVERLAP = timedelta(minutes=5)
+CHUNK = 500
+ITEM_COLUMNS = ["id", "project_id", "created_at", "theme_id", "category", "priority", "vote_count",
+                "submitter_email", "context"]
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(), tzinfo=timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def utc_day(when: datetime) -> date:
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+
+
+def reporter_of(item_id: int, email: str | None, context: dict | None) -> tuple[str, str, str | None]:
+    """(reporter key, tier, survey respondent id): the email, else the host's signed user id,
+    else the item itself (an anonymous report is its own reporter). The tier is read only
+    from a signed identity (context.user.tier or .plan)."""
+    context = context or {}
+    user = context.get("user") if isinstance(context.get("user"), dict) else {}
+    verified = context.get("user_verified") is True
+    tier = str(user.get("tier") or user.get("plan") or "").strip().lower()[:40] if verified else ""
+    user_id = str(user["id"]) if verified and user.get("id") not in (None, "") else None
+    if email:
+        return email.strip().lower(), tier, email.strip().lower()
+    if user_id:
+        return f"user:{user_id}", tier, user_id
+    return f"#{item_id}", tier, None
+
+
+def latest_scores(respondents: Iterable[str]) -> dict[tuple[str, SurveyKind], int]:
+    """The latest NPS and CSAT score of each respondent (by survey kind)."""
+    found: dict[tuple[str, SurveyKind], int] = {}
+    names = sorted(set(respondents))
+    for start in range(0, len(names), CHUNK):
+        rows = db.session.execute(
+            select(SurveyResponse.respondent, Survey.kind, SurveyResponse.score)
+            .join(Survey, Survey.id == SurveyResponse.survey_id)
+            .where(SurveyResponse.respondent.in_(names[start:start + CHUNK]),
+                   Survey.kind.in_([SurveyKind.NPS, SurveyKind.CSAT]))
+            .order_by(SurveyResponse.created_at, SurveyResponse.id)).all()
+        for respondent, kind, score in rows:
+            found[(respondent, kind)] = score  # later rows win
+    return found
+
+
+def items_frame(project_id: int, day: date) -> pd.DataFrame:
+    """The day's items of the project (quarantined ones left out) as figures' items frame."""
+    start, end = day_bounds(day)
+    rows = db.session.execute(
+        select(*(getattr(Feedback, c) for c in ITEM_COLUMNS))
+        .where(Feedback.project_id == project_id, Feedback.created_at >= start, Feedback.created_at < end,
+               Feedback.quarantined.is_(False))).all()
+    people = [reporter_of(r.id, r.submitter_email, r.context) for r in rows]
+    scores = latest_scores(p[2] for p in people if p[2])
+    frame = pd.DataFrame(rows, columns=ITEM_COLUMNS)
+    frame["reporter"] = [p[0] for p in people]
+    frame["tier"] = [p[1] for p in people]
+    frame["nps"] = [scores.get((p[2], SurveyKind.NPS), float("nan")) for p in people]
+    frame["csat"] = [scores.get((p[2], SurveyKind.CSAT), float("nan")) for p in people]
+    return frame
+
+
+def recompute_day(project_id: int, day: date) -> int:
+    """Replace the project's counts of that day with ones rebuilt from its items (flushes);
+    returns the number of rows written."""
+    db.session.execute(delete(DailyCount).where(DailyCount.project_id == project_id, DailyCount.day == day))
+    records = figures.daily_records(items_frame(project_id, day))
+    if records:
+        db.session.execute(insert(DailyCount), records)
+    db.session.flush()
+    return len(records)
+
+
+def touched_days(since: datetime | None) -> dict[int, set[date]]:
+    """The (project, UTC day of creation) pairs of items changed since the time (all when None)."""
+    query = select(Feedback.project_id, Feedback.created_at)
+    if since is not None:
+        query = query.where(Feedback.updated_at >= since)
+    found: dict[int, set[date]] = defaultdict(set)
+    for project_id, created_at in db.session.execute(query):
+        found[project_id].add(utc_day(created_at))
+    return found
+
+
+def all_days(project_id: int | None = None) -> dict[int, set[date]]:
+    """Every (project, day) that holds items or counts: what a full rebuild walks."""
+    found = touched_days(None)
+    query = select(DailyCount.project_id, DailyCount.day).distinct()
+    if project_id is not None:
+        query = query.where(DailyCount.project_id == project_id)
+        found = {project_id: found.get(project_id, set())}
+    for pid, day in db.session.execute(query):
+        found.setdefault(pid, set()).add(day)
+    return found
+
+
+def pending_days(now: datetime | None = None) -> tuple[dict[int, set[date]], datetime]:
+    """What the next incremental pass must rebuild, and the watermark to store after it."""
+    now = now or utcnow()
+    mark = db.session.get(AggregateMark, MARK)
+    since = None if mark is None else mark.value - OVERLAP
+    return touched_days(since), now
+
+
+def set_mark(value: datetime) -> None:
+    """Move the watermark (flushes)."""
+    mark = db.session.get(AggregateMark, MARK)
+    if mark is None:
+        db.session.add(AggregateMark(name=MARK, value=value))
+    else:
+        mark.value = max(mark.value, value)
+    db.session.flush()
+
+
+def daily_frame(project_id: int, since: date, until: date) -> pd.DataFrame:
+    """The project's daily counts between two days (inclusive) as a frame (figures' daily frame)."""
+    rows = db.session.execute(
+        select(*(getattr(DailyCount, c) for c in figures.DAILY_COLUMNS))
+        .where(DailyCount.project_id == project_id, DailyCount.day >= since, DailyCount.day <= until)).all()
+    return pd.DataFrame(rows, columns=figures.DAILY_COLUMNS)
+
+
+def counted_items(project_id: int) -> int:
+    """How many items the counts hold for the project (all days)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(DailyCount.count), 0))
+                                 .where(DailyCount.project_id == project_id)))

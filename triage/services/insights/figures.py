@@ -1,0 +1,228 @@
+"""The insights' arithmetic as pure functions from pandas frames to frames or records: no
+database, no Flask. Tested on small hand-built frames (tests/test_insights_figures.py).
+
+Frames used here:
+- items: one row per item with project_id, created_at (tz-aware), theme_id, category,
+  priority, vote_count, reporter (a key: email, signed user id or "#<item id>"), tier, nps, csat
+  (the reporter's latest survey scores, NaN when unknown);
+- daily: the daily_counts rows (day as datetime.date or Timestamp, theme_id, category,
+  priority, count, reporters, votes, tiers, promoters, detractors, nps_answers, csat_good,
+  csat_answers).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+GROUP = ["project_id", "day", "theme_id", "category", "priority"]
+DAILY_COLUMNS = [*GROUP, "count", "reporters", "votes", "tiers", "promoters", "detractors", "nps_answers",
+                 "csat_good", "csat_answers"]
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+DEFAULT_SEVERITY = {"P1": 5.0, "P2": 4.0, "P3": 3.0, "P4": 2.0, "P5": 1.0, "": 2.0}  # "": not yet classified
+TREND_BOUNDS = (0.5, 2.0)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """A project's impact weights: votes count vote_weight each; a reporter counts its tier's
+    weight (1 when the signed identity carries no tier or an unknown one); severity points per priority."""
+
+    vote_weight: float = 0.5
+    tier_weights: dict[str, float] = field(default_factory=dict)
+    severity: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
+
+    def tier(self, name: str) -> float:
+        return float(self.tier_weights.get(name, 1.0)) if name else 1.0
+
+    def points(self, priority: str | None) -> float:
+        return float(self.severity.get(priority or "", DEFAULT_SEVERITY.get(priority or "", 2.0)))
+
+
+def plain(value: Any) -> Any:
+    """None for a missing cell (NaN, NA), the value otherwise."""
+    return None if pd.isna(value) else value
+
+
+# -- items -> daily counts ------------------------------------------------------------------
+
+def daily_records(items: pd.DataFrame) -> list[dict[str, Any]]:
+    """Group items by (project, UTC day, theme, category, priority) into daily_counts rows.
+    Reporters are counted once per group; their tiers and survey scores once each too."""
+    if items.empty:
+        return []
+    frame = items.copy()
+    frame["day"] = pd.to_datetime(frame["created_at"], utc=True).dt.date
+    frame["tier"] = frame["tier"].fillna("").astype(str)
+    keys = [frame[c].map(lambda v: "" if pd.isna(v) else str(v)).rename(c) for c in GROUP]  # None groups too
+    grouped = frame.groupby(keys, sort=True)
+    records = []
+    for _, rows in grouped:
+        people = rows.drop_duplicates("reporter")
+        first = rows.iloc[0]
+        nps, csat = people["nps"].dropna(), people["csat"].dropna()
+        records.append({
+            "project_id": int(first["project_id"]), "day": first["day"],
+            "theme_id": None if pd.isna(first["theme_id"]) else int(first["theme_id"]),
+            "category": plain(first["category"]), "priority": plain(first["priority"]),
+            "count": len(rows), "reporters": len(people), "votes": int(rows["vote_count"].fillna(0).sum()),
+            "tiers": {str(k): int(v) for k, v in people["tier"].value_counts().sort_index().items()},
+            "promoters": int((nps >= 9).sum()), "detractors": int((nps <= 6).sum()), "nps_answers": len(nps),
+            "csat_good": int((csat >= 4).sum()), "csat_answers": len(csat),
+        })
+    return records
+
+
+# -- daily counts -> the insights page ------------------------------------------------------
+
+def pct_change(current: float, previous: float) -> float | None:
+    """Percent change from previous to current; None when there was nothing before."""
+    if not previous:
+        return None
+    return round((current - previous) / previous * 100, 1)
+
+
+def trend_factor(current: float, previous: float) -> float:
+    """(current + 1) / (previous + 1), bounded to [0.5, 2]: growth raises impact, at most doubles it."""
+    low, high = TREND_BOUNDS
+    return round(min(max((current + 1) / (previous + 1), low), high), 2)
+
+
+def split_periods(daily: pd.DataFrame, today: date, days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of the current period (the `days` days ending today) and of the one before."""
+    if daily.empty:
+        return daily, daily
+    day = pd.to_datetime(daily["day"]).dt.date
+    start, before = today - timedelta(days=days - 1), today - timedelta(days=2 * days - 1)
+    return daily[(day >= start) & (day <= today)], daily[(day >= before) & (day < start)]
+
+
+def reach(rows: pd.DataFrame, weights: Weights) -> float:
+    """Reporters weighted by tier, plus votes times the vote weight."""
+    people = sum(weights.tier(str(tier)) * n for tiers in rows["tiers"] for tier, n in (tiers or {}).items())
+    return round(people + weights.vote_weight * float(rows["votes"].sum()), 2)
+
+
+def severity(rows: pd.DataFrame, weights: Weights) -> float:
+    """The mean severity points of the items (by priority, itself from impact x urgency)."""
+    total = float(rows["count"].sum())
+    if not total:
+        return 0.0
+    points = sum(weights.points(p) * n for p, n in zip(rows["priority"], rows["count"]))
+    return round(points / total, 2)
+
+
+def mix(rows: pd.DataFrame, column: str) -> dict[str, int]:
+    """Items per value of a column (unclassified as ""), largest first."""
+    counts = rows.groupby(rows[column].fillna(""))["count"].sum()
+    return {str(k): int(v) for k, v in counts.sort_values(ascending=False).items() if v}
+
+
+def survey_scores(rows: pd.DataFrame) -> dict[str, float | None]:
+    """NPS (-100..100) and CSAT (% satisfied) of the reporters with an answer, None when none."""
+    nps_n, csat_n = int(rows["nps_answers"].sum()), int(rows["csat_answers"].sum())
+    nps = round((rows["promoters"].sum() - rows["detractors"].sum()) / nps_n * 100, 1) if nps_n else None
+    csat = round(rows["csat_good"].sum() / csat_n * 100, 1) if csat_n else None
+    return {"nps": nps, "csat": csat, "nps_answers": nps_n, "csat_answers": csat_n}
+
+
+def series(rows: pd.DataFrame, today: date, days: int) -> list[int]:
+    """Items per day over the `days` days ending today, zeros included (oldest first)."""
+    start = today - timedelta(days=days - 1)
+    counts = rows.groupby(pd.to_datetime(rows["day"]).dt.date)["count"].sum() if len(rows) else {}
+    return [int(counts.get(start + timedelta(days=i), 0)) for i in range(days)]
+
+
+def sparkline_points(values: list[int], width: int = 120, height: int = 24) -> str:
+    """The `points` of an SVG polyline drawing the values left to right (the top is the maximum)."""
+    if not values:
+        return ""
+    top = max(values) or 1
+    step = width / max(len(values) - 1, 1)
+    return " ".join(f"{i * step:.1f},{height - 1 - v / top * (height - 2):.1f}" for i, v in enumerate(values))
+
+
+def theme_figures(daily: pd.DataFrame, today: date, days: int, weights: Weights) -> list[dict[str, Any]]:
+    """One record per theme seen in either period, ranked by impact = reach x severity x trend,
+    each factor kept for display; unthemed rows are left out."""
+    current, previous = split_periods(daily, today, days)
+    themed_now = current[current["theme_id"].notna()] if len(current) else current
+    themed_before = previous[previous["theme_id"].notna()] if len(previous) else previous
+    ids = sorted(set(themed_now["theme_id"].dropna().astype(int)) | set(themed_before["theme_id"].dropna().astype(int)))
+    records = []
+    for theme_id in ids:
+        now_rows = themed_now[themed_now["theme_id"] == theme_id]
+        before_rows = themed_before[themed_before["theme_id"] == theme_id]
+        volume, before = int(now_rows["count"].sum()), int(before_rows["count"].sum())
+        r, s, t = reach(now_rows, weights), severity(now_rows, weights), trend_factor(volume, before)
+        records.append({
+            "theme_id": theme_id, "volume": volume, "previous": before, "change": pct_change(volume, before),
+            "reporters": int(now_rows["reporters"].sum()), "votes": int(now_rows["votes"].sum()),
+            "reach": r, "severity": s, "trend": t, "impact": round(r * s * t, 1),
+            "categories": mix(now_rows, "category"), "priorities": mix(now_rows, "priority"),
+            "series": series(now_rows, today, days), **survey_scores(now_rows),
+        })
+    return sorted(records, key=lambda rec: (-rec["impact"], -rec["volume"], rec["theme_id"]))
+
+
+# -- spikes -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SpikeRule:
+    """A day is a spike when z = (count - mean) / max(std, min_std) over the baseline reaches
+    z_threshold, with at least min_baseline_days of history and min_count items that day."""
+
+    baseline_days: int = 28
+    min_baseline_days: int = 7
+    min_count: int = 5
+    z_threshold: float = 3.0
+    min_std: float = 1.0
+    cooldown_days: int = 7
+
+
+def spike_scores(counts: pd.DataFrame, today: date, rule: SpikeRule) -> list[dict[str, Any]]:
+    """Per subject (the `key` column) today's count, its baseline mean and std over the
+    previous baseline_days (missing days are zeros, from the subject's first day on) and z.
+    Subjects without enough history or too few items today are left out."""
+    if counts.empty:
+        return []
+    frame = counts.assign(day=pd.to_datetime(counts["day"]).dt.date)
+    found = []
+    for key, rows in frame.groupby("key", sort=True):
+        per_day = rows.groupby("day")["count"].sum()
+        today_count = int(per_day.get(today, 0))
+        first = min(per_day.index)
+        start = max(first, today - timedelta(days=rule.baseline_days))
+        history = [int(per_day.get(start + timedelta(days=i), 0)) for i in range((today - start).days)]
+        if len(history) < rule.min_baseline_days or today_count < rule.min_count:
+            continue
+        mean = sum(history) / len(history)
+        std = math.sqrt(sum((v - mean) ** 2 for v in history) / len(history))
+        z = (today_count - mean) / max(std, rule.min_std)
+        found.append({"key": key, "count": today_count, "mean": round(mean, 2), "std": round(std, 2),
+                      "z": round(z, 2), "spike": z >= rule.z_threshold})
+    return found
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """The frame as CSV with every text cell and header neutralised."""
+    cleaned = frame.rename(columns=neutralise)
+    for column in cleaned.columns:
+        if cleaned[column].dtype == object or pd.api.types.is_string_dtype(cleaned[column]):
+            cleaned[column] = cleaned[column].map(neutralise)
+    return cleaned.to_csv(index=False, lineterminator="\r\n")  # RFC 4180; quotes any CR or LF in a cell

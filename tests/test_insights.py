@@ -247,4 +247,26 @@ def test_import_refuses_a_bad_mapping_or_an_unknown_project(app, project, runner
                                                     "--map", "colour=Summary"]).output
     assert "No project" in runner.invoke(args=["triage", "import", path, "--project", "nope"]).output
     assert "No column 'title'" in runner.invoke(args=["triage", "import", path, "--project", "demo"]).output
-    accounts  # noqa: B018  (imported for fixtures' side effects elsewhere)
+
+
+def test_charts_page_links_each_chart_with_its_table_and_csv(client, auth, pm, project):
+    seed(project)
+    support = accounts.create_team("Support")
+    item = db.session.scalar(select(Feedback).where(Feedback.title == "Checkout hangs"))
+    item.team, item.first_response_due = support, utcnow() - timedelta(minutes=30)
+    item.first_responded_at = utcnow() - timedelta(minutes=40)
+    db.session.commit()
+    worker.aggregate_pass()
+    auth.login(pm)
+    html = page_of(client, f"/insights/charts?project={project.id}&days=7")
+    for name in ("category", "priority", "surveys", "impact", "sla"):
+        svg = client.get(f"/insights/charts/{name}.svg?project={project.id}&days=7")
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml", name
+        assert b"<svg" in svg.data and b"<script" not in svg.data
+        assert client.get(f"/insights/charts/{name}.csv?project={project.id}&days=7").mimetype == "text/csv"
+        assert f"/insights/charts/{name}.svg?project={project.id}" in html
+    sla = rows_of(client.get(f"/insights/charts/sla.csv?project={project.id}&days=7"))
+    assert sla[0]["team"] == "Support" and sla[0]["first_response_share"] == "100.0"
+    category = client.get(f"/insights/charts/category.svg?project={project.id}&days=7").get_data(as_text=True)
+    assert "Items per day by category" in category and "Items" in category
+    assert client.get("/insights/charts/nope.svg").status_code == 404

@@ -127,3 +127,29 @@ def test_neutralise_prefixes_formula_cells_only():
     frame = pd.DataFrame({"title": ["=HYPERLINK(1)", "+1", "-2", "@SUM", "\tx", "\rx", "fine", "a=b"], "n": range(8)})
     out = [row[0] for row in csv.reader(io.StringIO(figures.safe_csv(frame), newline=""))]
     assert out[1:] == ["'=HYPERLINK(1)", "'+1", "'-2", "'@SUM", "'\tx", "'\rx", "fine", "a=b"]
+
+
+def test_volume_table_has_every_day_and_value():
+    rows = daily([{"day": TODAY, "theme_id": 1, "count": 2, "category": "bug"},
+                  {"day": TODAY, "theme_id": None, "count": 1, "category": None},
+                  {"day": TODAY - timedelta(days=2), "theme_id": 2, "count": 3, "category": "feature"},
+                  {"day": TODAY - timedelta(days=9), "theme_id": 2, "count": 7, "category": "feature"}])
+    table = figures.volume_table(rows, "category", TODAY, 3)
+    assert list(table.columns) == ["bug", "feature", "unclassified"]
+    assert table.to_dict("list") == {"bug": [0, 0, 2], "feature": [3, 0, 0], "unclassified": [0, 0, 1]}
+    assert figures.volume_table(rows.iloc[0:0], "category", TODAY, 3).shape == (3, 0)
+
+
+def test_survey_table_scores_each_week():
+    frame = pd.DataFrame([(at(TODAY), "nps", 10), (at(TODAY), "nps", 3), (at(TODAY), "csat", 5),
+                          (at(TODAY - timedelta(days=7)), "csat", 2)], columns=["created_at", "kind", "score"])
+    table = figures.survey_table(frame)
+    assert table["nps"].tolist()[1] == 0.0 and table["csat"].tolist() == [0.0, 100.0]
+    assert pd.isna(table["nps"].tolist()[0]) and table["nps_answers"].tolist() == [0, 2]
+
+
+def test_sla_table_shares_only_decided_deadlines():
+    counts = pd.DataFrame([{"team": "Support", "first_response_met": 3, "first_response_missed": 1,
+                            "resolution_met": 0, "resolution_missed": 0}])
+    table = figures.sla_table(counts)
+    assert table["first_response_share"].tolist() == [75.0] and pd.isna(table["resolution_share"].iloc[0])

@@ -12,7 +12,7 @@ from triage.insights import bp
 from triage.insights.forms import ActionForm, WeightsForm
 from triage.models import Role
 from triage.services.insights import exports, figures, page
-from triage.services.items.inbox import InboxFilter, all_projects
+from triage.services.items.inbox import InboxFilter
 from triage.web import back_to, commit_form
 
 
@@ -53,7 +53,7 @@ def render_index(project, days: int, form: WeightsForm | None = None, status: in
         return render_template("insights/index.html", overview=None, projects=[]), status
     overview = page.overview(project, days)
     return render_template(
-        "insights/index.html", overview=overview, projects=all_projects(), periods=page.PERIODS,
+        "insights/index.html", overview=overview, projects=page.all_projects(), periods=page.PERIODS,
         weights_form=form or weights_form(overview.weights), action_form=ActionForm(),
         followed=page.followed_ids(current_user), theme_url=theme_url, board_url=board_url,
         sparkline=figures.sparkline_points,

@@ -226,3 +226,50 @@ def safe_csv(frame: pd.DataFrame) -> str:
         if cleaned[column].dtype == object or pd.api.types.is_string_dtype(cleaned[column]):
             cleaned[column] = cleaned[column].map(neutralise)
     return cleaned.to_csv(index=False, lineterminator="\r\n")  # RFC 4180; quotes any CR or LF in a cell
+
+
+# -- chart tables -------------------------------------------------------------------------------
+
+def volume_table(daily: pd.DataFrame, column: str, today: date, days: int) -> pd.DataFrame:
+    """Items per day (rows, oldest first, every day present) and value of `column` (columns:
+    "unclassified" / "none" for missing values)."""
+    index = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    current, _ = split_periods(daily, today, days)
+    if current.empty:
+        return pd.DataFrame(index=pd.Index(index, name="day"))
+    missing = "unclassified" if column == "category" else "none"
+    frame = current.assign(day=pd.to_datetime(current["day"]).dt.date, value=current[column].fillna(missing))
+    table = frame.pivot_table(index="day", columns="value", values="count", aggfunc="sum", fill_value=0)
+    table = table.reindex(index, fill_value=0).astype(int)
+    table.index.name, table.columns.name = "day", None
+    return table[sorted(table.columns)]
+
+
+def survey_table(responses: pd.DataFrame) -> pd.DataFrame:
+    """Per ISO week (Monday): NPS and CSAT with their answer counts, from a frame of created_at,
+    kind ("nps" or "csat") and score. Weeks without an answer of a kind leave it empty."""
+    columns = ["week", "nps", "nps_answers", "csat", "csat_answers"]
+    if responses.empty:
+        return pd.DataFrame(columns=columns)
+    frame = responses.assign(week=pd.to_datetime(responses["created_at"], utc=True).dt.tz_localize(None)
+                             .dt.to_period("W-SUN").dt.start_time.dt.date)
+    rows = []
+    for week, group in frame.groupby("week", sort=True):
+        nps, csat = group.loc[group["kind"] == "nps", "score"], group.loc[group["kind"] == "csat", "score"]
+        rows.append({"week": week,
+                     "nps": round(((nps >= 9).mean() - (nps <= 6).mean()) * 100, 1) if len(nps) else None,
+                     "nps_answers": len(nps),
+                     "csat": round((csat >= 4).mean() * 100, 1) if len(csat) else None,
+                     "csat_answers": len(csat)})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def sla_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """From per-team counts of deadlines met and missed (first response, resolution), the share
+    met in percent (empty when none was decided yet); items still within their deadline are
+    not counted."""
+    table = counts.copy()
+    for deadline in ("first_response", "resolution"):
+        decided = table[f"{deadline}_met"] + table[f"{deadline}_missed"]
+        table[f"{deadline}_share"] = (table[f"{deadline}_met"] / decided.where(decided > 0) * 100).round(1)
+    return table

@@ -76,6 +76,10 @@ def pairs_text(values: dict[str, float]) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in values.items() if k)
 
 
+def all_projects() -> list[Project]:
+    return list(db.session.scalars(select(Project).order_by(Project.name)))
+
+
 def project_or_first(project_id: int | None) -> Project | None:
     """The project asked for, else the first by name; None when there is no project at all."""
     if project_id is not None and (found := db.session.get(Project, project_id)):

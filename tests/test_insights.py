@@ -16,6 +16,8 @@ from triage.extensions import db
 from triage.models import (Channel, DailyCount, Feedback, ImpactWeights, Survey, SurveyKind, SurveyResponse, Theme,
                            ThemeFollower, utcnow)
 from triage.services import accounts
+from triage.services.insights import spikes
+from triage.services.insights.figures import SpikeRule
 
 
 def theme(project, name):
@@ -270,3 +272,72 @@ def test_charts_page_links_each_chart_with_its_table_and_csv(client, auth, pm, p
     category = client.get(f"/insights/charts/category.svg?project={project.id}&days=7").get_data(as_text=True)
     assert "Items per day by category" in category and "Items" in category
     assert client.get("/insights/charts/nope.svg").status_code == 404
+
+
+def seeded_history(project, slow, now, days=14):
+    """A quiet fortnight (1 or 2 items a day) for the theme, then 12 items today."""
+    for back in range(1, days + 1):
+        for n in range(1 + back % 2):
+            stored(project, f"Slow {back}-{n}", theme_id=slow.id, category="question",
+                   created_at=now - timedelta(days=back))
+    for n in range(12):
+        stored(project, f"Slow today {n}", theme_id=slow.id, category="question", created_at=now - timedelta(minutes=n))
+    db.session.commit()
+
+
+def spike_notes():
+    from triage.models import Notification
+
+    return db.session.scalars(select(Notification).where(Notification.dedupe_key.like("spike:%"))
+                              .order_by(Notification.id)).all()
+
+
+def test_a_spike_notifies_followers_once_then_closes_and_keeps_its_cooldown(app, project, pm, agent):
+    from triage.models import SpikeAlert, Webhook
+
+    slow = theme(project, "Slow checkout")
+    now = utcnow().replace(hour=12)
+    seeded_history(project, slow, now)
+    db.session.add(ThemeFollower(theme_id=slow.id, user_id=pm.id))
+    db.session.add(Webhook(name="ops", url="http://127.0.0.1:9/hook", events=["spike"]))
+    db.session.add(Webhook(name="other", url="http://127.0.0.1:9/other", events=["created"]))
+    db.session.commit()
+    worker.aggregate_pass()
+    found = worker.spike_pass(now)
+    assert (found.opened, found.notified) == (2, 3)  # theme and category; email to pm, post to ops (x2)
+    alert = db.session.scalar(select(SpikeAlert).where(SpikeAlert.theme_id == slow.id))
+    assert (alert.count, alert.status, alert.key) == (12, "open", f"theme:{slow.id}")
+    assert alert.baseline_mean == 1.5 and alert.z >= 3
+    notes = spike_notes()
+    assert sorted(n.recipient for n in notes) == ["http://127.0.0.1:9/hook", "http://127.0.0.1:9/hook", "pm@example.com"]
+    email = next(n for n in notes if n.recipient == "pm@example.com")
+    assert "Spike in theme 'Slow checkout': 12 items today" in email.subject
+    assert "/insights/" in email.payload["text"]
+    assert worker.spike_pass(now).opened == 0 and len(spike_notes()) == 3  # one open alert per subject
+    # the next day is quiet: the alert closes; a new burst inside the cooldown stays quiet
+    assert worker.spike_pass(now + timedelta(days=1)).closed == 2
+    for n in range(12):
+        stored(project, f"Again {n}", theme_id=slow.id, category="question", created_at=now + timedelta(days=2))
+    db.session.commit()
+    worker.rebuild_aggregates()
+    assert worker.spike_pass(now + timedelta(days=2)).opened == 0 and len(spike_notes()) == 3
+    without_cooldown = spikes.check_project(project, now=now + timedelta(days=2), spike_rule=SpikeRule(cooldown_days=0))
+    assert without_cooldown.opened == 2  # it was the cooldown that kept it quiet
+    db.session.rollback()
+    # after the cooldown a burst alerts again
+    for n in range(12):
+        stored(project, f"Later {n}", theme_id=slow.id, category="question", created_at=now + timedelta(days=9))
+    db.session.commit()
+    worker.rebuild_aggregates()
+    assert worker.spike_pass(now + timedelta(days=9)).opened == 2
+
+
+def test_open_spikes_show_on_the_insights_page(client, auth, pm, project):
+    slow = theme(project, "Slow checkout")
+    now = utcnow()
+    seeded_history(project, slow, now)
+    worker.aggregate_pass(now)
+    worker.spike_pass(now)
+    auth.login(pm)
+    html = page_of(client, f"/insights/?project={project.id}&days=7")
+    assert 'id="spikes"' in html and "theme &#39;Slow checkout&#39;" in html and "12 items" in html

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
-from triage.models import DeliveryStatus, Feedback, utcnow
+from triage.models import DeliveryStatus, Feedback, Project, utcnow
 from triage.services import locks
 from triage.services.triage import escalation, pipeline
 from triage.services.delivery import notify
-from triage.services.insights import aggregates
+from triage.services.insights import aggregates, spikes
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,24 @@ def recompute_days(found: dict, progress: Callable[[int], None] | None = None) -
             if progress:
                 progress(1)
     return done
+
+
+def spike_pass(now: datetime | None = None) -> spikes.SpikeSummary:
+    """Check every project for spikes on today's counts, committing per project (the alert and
+    its notifications together); a concurrent pass that opened the same alert first wins."""
+    total = spikes.SpikeSummary()
+    db.session.commit()
+    for project_id in spikes.project_ids():
+        project = db.session.get(Project, project_id)
+        try:
+            found = spikes.check_project(project, now=now)
+            db.session.commit()
+        except IntegrityError:  # the same alert (project, subject, day) was just opened elsewhere
+            db.session.rollback()
+            continue
+        total.opened, total.closed, total.notified = (total.opened + found.opened, total.closed + found.closed,
+                                                      total.notified + found.notified)
+    return total
 
 
 def claim(now: datetime, limit: int) -> list[int]:
@@ -143,13 +161,15 @@ def one_pass(echo: Callable[[str], None]) -> bool:
     """Classify what is pending, then sweep, and report it; a failed pass is logged and rolled back, never fatal."""
     try:
         classified = classify_pass()
-        summary = sweep()
         aggregated = aggregate_pass()
+        spiked = spike_pass()
+        summary = sweep()  # delivers what the passes queued, spike alerts too
     except Exception:  # a broken pass must not end the worker; the next one retries
         db.session.rollback()
         log.exception("sweep pass failed")
         return False
-    echo(f"classified {classified}; {summary}; counted {aggregated} days")
+    echo(f"classified {classified}; counted {aggregated} days; {spiked.opened} spikes opened, "
+         f"{spiked.closed} closed; {summary}")
     return True
 
 

@@ -61,6 +61,7 @@ def upgrade():
     op.create_table('spike_alerts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
     sa.Column('theme_id', sa.Integer(), nullable=True),
     sa.Column('category', sa.String(length=20), nullable=True),
     sa.Column('day', sa.Date(), nullable=False),
@@ -73,7 +74,8 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_spike_alerts_project_id_projects'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['theme_id'], ['themes.id'], name=op.f('fk_spike_alerts_theme_id_themes'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_spike_alerts'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spike_alerts')),
+    sa.UniqueConstraint('project_id', 'key', 'day', name=op.f('uq_spike_alerts_project_id_key_day'))
     )
     with op.batch_alter_table('spike_alerts', schema=None) as batch_op:
         batch_op.create_index('ix_spike_alerts_project_status', ['project_id', 'status'], unique=False)

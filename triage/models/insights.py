@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -75,10 +75,13 @@ class SpikeAlert(db.Model):
     """A theme or a category far above its own baseline on one day; open until it calms down."""
 
     __tablename__ = "spike_alerts"
-    __table_args__ = (Index("ix_spike_alerts_project_status", "project_id", "status"),)
+    __table_args__ = (Index("ix_spike_alerts_project_status", "project_id", "status"),
+                      # one alert per subject and day, even with two workers checking at once
+                      UniqueConstraint("project_id", "key", "day"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))  # "theme:<id>" or "category:<name>"
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"))
     category: Mapped[str | None] = mapped_column(String(20))
     day: Mapped[date] = mapped_column(Date)

@@ -118,5 +118,5 @@ def export_themes():
     project = page.project_or_first(number_arg("project"))
     if project is None:
         abort(404)
-    overview = page.overview(project, period_arg())
+    overview = page.overview(project, period_arg(), top=None)  # every theme, not the page's first 25
     return csv_response(exports.themes_csv(overview), f"themes-{project.slug}-{overview.days}d.csv")

@@ -100,21 +100,6 @@ def split_periods(daily: pd.DataFrame, today: date, days: int) -> tuple[pd.DataF
     return daily[(day >= start) & (day <= today)], daily[(day >= before) & (day < start)]
 
 
-def reach(rows: pd.DataFrame, weights: Weights) -> float:
-    """Reporters weighted by tier, plus votes times the vote weight."""
-    people = sum(weights.tier(str(tier)) * n for tiers in rows["tiers"] for tier, n in (tiers or {}).items())
-    return round(people + weights.vote_weight * float(rows["votes"].sum()), 2)
-
-
-def severity(rows: pd.DataFrame, weights: Weights) -> float:
-    """The mean severity points of the items (by priority, itself from impact x urgency)."""
-    total = float(rows["count"].sum())
-    if not total:
-        return 0.0
-    points = sum(weights.points(p) * n for p, n in zip(rows["priority"], rows["count"]))
-    return round(points / total, 2)
-
-
 def mix(rows: pd.DataFrame, column: str) -> dict[str, int]:
     """Items per value of a column (unclassified as ""), largest first."""
     counts = rows.groupby(rows[column].fillna(""))["count"].sum()
@@ -145,27 +130,45 @@ def sparkline_points(values: list[int], width: int = 120, height: int = 24) -> s
     return " ".join(f"{i * step:.1f},{height - 1 - v / top * (height - 2):.1f}" for i, v in enumerate(values))
 
 
-def theme_figures(daily: pd.DataFrame, today: date, days: int, weights: Weights) -> list[dict[str, Any]]:
+def theme_figures(daily: pd.DataFrame, today: date, days: int, weights: Weights,
+                  top: int | None = None) -> list[dict[str, Any]]:
     """One record per theme seen in either period, ranked by impact = reach x severity x trend,
-    each factor kept for display; unthemed rows are left out."""
+    each factor kept for display (the `top` first only, when given); unthemed rows are left out.
+    Vectorised per theme: the cost grows with the rows of the period, not with the themes."""
     current, previous = split_periods(daily, today, days)
-    themed_now = current[current["theme_id"].notna()] if len(current) else current
-    themed_before = previous[previous["theme_id"].notna()] if len(previous) else previous
-    ids = sorted(set(themed_now["theme_id"].dropna().astype(int)) | set(themed_before["theme_id"].dropna().astype(int)))
+    now = current[current["theme_id"].notna()] if len(current) else current
+    before = previous[previous["theme_id"].notna()] if len(previous) else previous
+    if now.empty and before.empty:
+        return []
+    now = now.assign(theme_id=now["theme_id"].astype(int),
+                     points=[weights.points(plain(p)) * n for p, n in zip(now["priority"], now["count"])],
+                     people=[sum(weights.tier(str(t)) * k for t, k in (tiers or {}).items()) for tiers in now["tiers"]])
+    sums = now.groupby("theme_id")[["count", "reporters", "votes", "points", "people", "promoters", "detractors",
+                                    "nps_answers", "csat_good", "csat_answers"]].sum()
+    earlier = before.groupby(before["theme_id"].astype(int))["count"].sum()
+    table = sums.reindex(sums.index.union(earlier.index), fill_value=0)
+    table["previous"] = earlier.reindex(table.index, fill_value=0)
+    table["reach"] = (table["people"] + weights.vote_weight * table["votes"]).round(2)
+    table["severity"] = (table["points"] / table["count"].where(table["count"] > 0)).fillna(0).round(2)
+    low, high = TREND_BOUNDS
+    table["trend"] = ((table["count"] + 1) / (table["previous"] + 1)).clip(low, high).round(2)
+    table["impact"] = (table["reach"] * table["severity"] * table["trend"]).round(1)
+    table = table.reset_index().sort_values(["impact", "count", "theme_id"], ascending=[False, False, True])
+    if top is not None:
+        table = table.head(top)
+    by_theme = dict(tuple(now[now["theme_id"].isin(table["theme_id"])].groupby("theme_id")))
+    empty = now.iloc[0:0]
     records = []
-    for theme_id in ids:
-        now_rows = themed_now[themed_now["theme_id"] == theme_id]
-        before_rows = themed_before[themed_before["theme_id"] == theme_id]
-        volume, before = int(now_rows["count"].sum()), int(before_rows["count"].sum())
-        r, s, t = reach(now_rows, weights), severity(now_rows, weights), trend_factor(volume, before)
+    for row in table.itertuples(index=False):
+        rows = by_theme.get(row.theme_id, empty)
         records.append({
-            "theme_id": theme_id, "volume": volume, "previous": before, "change": pct_change(volume, before),
-            "reporters": int(now_rows["reporters"].sum()), "votes": int(now_rows["votes"].sum()),
-            "reach": r, "severity": s, "trend": t, "impact": round(r * s * t, 1),
-            "categories": mix(now_rows, "category"), "priorities": mix(now_rows, "priority"),
-            "series": series(now_rows, today, days), **survey_scores(now_rows),
+            "theme_id": int(row.theme_id), "volume": int(row.count), "previous": int(row.previous),
+            "change": pct_change(row.count, row.previous), "reporters": int(row.reporters), "votes": int(row.votes),
+            "reach": float(row.reach), "severity": float(row.severity), "trend": float(row.trend),
+            "impact": float(row.impact), "categories": mix(rows, "category"), "priorities": mix(rows, "priority"),
+            "series": series(rows, today, days), **survey_scores(rows),
         })
-    return sorted(records, key=lambda rec: (-rec["impact"], -rec["volume"], rec["theme_id"]))
+    return records
 
 
 # -- spikes -----------------------------------------------------------------------------------

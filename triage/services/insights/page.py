@@ -93,12 +93,13 @@ def quote(theme_id: int) -> Feedback | None:
                              .order_by(Feedback.id.desc()).limit(1))
 
 
-def overview(project: Project, days: int, today: date | None = None, top: int = TOP) -> Overview:
-    """The project's themes ranked by impact over the `days` days ending today (UTC)."""
+def overview(project: Project, days: int, today: date | None = None, top: int | None = TOP) -> Overview:
+    """The project's themes ranked by impact over the `days` days ending today (UTC), the `top` first
+    (all when None)."""
     today = today or utcnow().date()
     daily = aggregates.daily_frame(project.id, today - timedelta(days=2 * days - 1), today)
     weights = weights_of(project.id)
-    ranked = figures.theme_figures(daily, today, days, weights)[:top]
+    ranked = figures.theme_figures(daily, today, days, weights, top)
     themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_([r["theme_id"] for r in ranked])))}
     rows = [{**r, "theme": themes[r["theme_id"]], "quote": quote(r["theme_id"])} for r in ranked
             if r["theme_id"] in themes]

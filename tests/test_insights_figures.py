@@ -153,3 +153,13 @@ def test_sla_table_shares_only_decided_deadlines():
                             "resolution_met": 0, "resolution_missed": 0}])
     table = figures.sla_table(counts)
     assert table["first_response_share"].tolist() == [75.0] and pd.isna(table["resolution_share"].iloc[0])
+
+
+def test_day_runs_group_nearby_days_up_to_a_month():
+    from triage.services.insights.aggregates import day_runs
+
+    days = [TODAY - timedelta(days=n) for n in (0, 1, 2, 10, 40, 41)]
+    assert day_runs(days) == [[TODAY - timedelta(days=41), TODAY - timedelta(days=40)],
+                              [TODAY - timedelta(days=10)], [TODAY - timedelta(days=2), TODAY - timedelta(days=1), TODAY]]
+    month = [TODAY + timedelta(days=n) for n in range(40)]
+    assert [len(run) for run in day_runs(month)] == [31, 9]

@@ -55,7 +55,7 @@ def classify_pass() -> int:
 
 def aggregate_pass(now: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the daily counts of every (project, day) whose items changed since the last
-    pass, committing per day, then move the watermark; returns how many days were rebuilt.
+    pass, committing per run of nearby days, then move the watermark; returns how many days were rebuilt.
     A pass that fails half-way leaves the watermark where it was: the next one redoes it all."""
     pending, mark = aggregates.pending_days(now)
     done = recompute_days(pending, progress)
@@ -65,21 +65,22 @@ def aggregate_pass(now: datetime | None = None, progress: Callable[[int], None] 
 
 
 def rebuild_aggregates(project_id: int | None = None, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild every day's counts (of one project or all), committing per day (the backfill)."""
+    """Rebuild every day's counts (of one project or all), committing per run of days (the backfill)."""
     return recompute_days(aggregates.all_days(project_id), progress)
 
 
 def recompute_days(found: dict, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the counts of each (project, day) given, committing per day."""
+    """Rebuild the counts of each (project, day) given, a run of nearby days per query and
+    commit; returns how many days."""
     db.session.commit()
     done = 0
     for project_id, days in sorted(found.items()):
-        for day in sorted(days):
-            aggregates.recompute_day(project_id, day)
+        for run in aggregates.day_runs(days):
+            aggregates.recompute_days(project_id, run)
             db.session.commit()
-            done += 1
+            done += len(run)
             if progress:
-                progress(1)
+                progress(len(run))
     return done
 
 

@@ -68,9 +68,10 @@ def latest_scores(respondents: Iterable[str]) -> dict[tuple[str, SurveyKind], in
     return found
 
 
-def items_frame(project_id: int, day: date) -> pd.DataFrame:
-    """The day's items of the project (quarantined ones left out) as figures' items frame."""
-    start, end = day_bounds(day)
+def items_frame(project_id: int, first: date, last: date) -> pd.DataFrame:
+    """The project's items created from the first to the last day (quarantined ones left out),
+    as figures' items frame."""
+    start, end = day_bounds(first)[0], day_bounds(last)[1]
     rows = db.session.execute(
         select(*(getattr(Feedback, c) for c in ITEM_COLUMNS))
         .where(Feedback.project_id == project_id, Feedback.created_at >= start, Feedback.created_at < end,
@@ -85,11 +86,25 @@ def items_frame(project_id: int, day: date) -> pd.DataFrame:
     return frame
 
 
-def recompute_day(project_id: int, day: date) -> int:
-    """Replace the project's counts of that day with ones rebuilt from its items (flushes);
-    returns the number of rows written."""
-    db.session.execute(delete(DailyCount).where(DailyCount.project_id == project_id, DailyCount.day == day))
-    records = figures.daily_records(items_frame(project_id, day))
+def day_runs(days: Iterable[date], gap: int = 3, longest: int = 31) -> list[list[date]]:
+    """The days in runs read by one query each: a new run after a gap of more than `gap` days
+    or once a run spans `longest` days (pandas costs about the same for one day or a month)."""
+    runs: list[list[date]] = []
+    for day in sorted(set(days)):
+        if runs and (day - runs[-1][-1]).days <= gap and (day - runs[-1][0]).days < longest:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def recompute_days(project_id: int, days: list[date]) -> int:
+    """Replace the project's counts of these days (one run of day_runs) with ones rebuilt from
+    their items (flushes); returns the number of rows written."""
+    db.session.execute(delete(DailyCount).where(DailyCount.project_id == project_id, DailyCount.day.in_(days)))
+    frame = items_frame(project_id, min(days), max(days))
+    wanted = set(days)
+    records = [r for r in figures.daily_records(frame) if r["day"] in wanted]
     if records:
         db.session.execute(insert(DailyCount), records)
     db.session.flush()

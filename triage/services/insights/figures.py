@@ -54,26 +54,30 @@ def daily_records(items: pd.DataFrame) -> list[dict[str, Any]]:
     Reporters are counted once per group; their tiers and survey scores once each too."""
     if items.empty:
         return []
-    frame = items.copy()
-    frame["day"] = pd.to_datetime(frame["created_at"], utc=True).dt.date
-    frame["tier"] = frame["tier"].fillna("").astype(str)
-    keys = [frame[c].map(lambda v: "" if pd.isna(v) else str(v)).rename(c) for c in GROUP]  # None groups too
-    grouped = frame.groupby(keys, sort=True)
-    records = []
-    for _, rows in grouped:
-        people = rows.drop_duplicates("reporter")
-        first = rows.iloc[0]
-        nps, csat = people["nps"].dropna(), people["csat"].dropna()
-        records.append({
-            "project_id": int(first["project_id"]), "day": first["day"],
-            "theme_id": None if pd.isna(first["theme_id"]) else int(first["theme_id"]),
-            "category": plain(first["category"]), "priority": plain(first["priority"]),
-            "count": len(rows), "reporters": len(people), "votes": int(rows["vote_count"].fillna(0).sum()),
-            "tiers": {str(k): int(v) for k, v in people["tier"].value_counts().sort_index().items()},
-            "promoters": int((nps >= 9).sum()), "detractors": int((nps <= 6).sum()), "nps_answers": len(nps),
-            "csat_good": int((csat >= 4).sum()), "csat_answers": len(csat),
-        })
-    return records
+    keys = ["project_id", "day", "theme_key", "category_key", "priority_key"]
+    frame = items.assign(
+        day=pd.to_datetime(items["created_at"], utc=True).dt.date,
+        theme_key=items["theme_id"].fillna(0).astype(int), category_key=items["category"].fillna("").astype(str),
+        priority_key=items["priority"].fillna("").astype(str), tier=items["tier"].fillna("").astype(str),
+        vote_count=items["vote_count"].fillna(0).astype(int))
+    sums = frame.groupby(keys).agg(count=("reporter", "size"), votes=("vote_count", "sum"))
+    people = frame.drop_duplicates([*keys, "reporter"])
+    people = people.assign(promoters=people["nps"] >= 9, detractors=people["nps"] <= 6,
+                           nps_answers=people["nps"].notna(), csat_good=people["csat"] >= 4,
+                           csat_answers=people["csat"].notna())
+    scores = people.groupby(keys).agg(reporters=("reporter", "size"), promoters=("promoters", "sum"),
+                                      detractors=("detractors", "sum"), nps_answers=("nps_answers", "sum"),
+                                      csat_good=("csat_good", "sum"), csat_answers=("csat_answers", "sum"))
+    tiers: dict[tuple, dict[str, int]] = {}
+    for (*key, tier), n in people.groupby([*keys, "tier"]).size().items():
+        tiers.setdefault(tuple(key), {})[str(tier)] = int(n)
+    table = sums.join(scores)
+    return [{"project_id": int(key[0]), "day": key[1], "theme_id": int(key[2]) or None,
+             "category": key[3] or None, "priority": key[4] or None, "count": int(row.count),
+             "reporters": int(row.reporters), "votes": int(row.votes), "tiers": dict(sorted(tiers[key].items())),
+             "promoters": int(row.promoters), "detractors": int(row.detractors), "nps_answers": int(row.nps_answers),
+             "csat_good": int(row.csat_good), "csat_answers": int(row.csat_answers)}
+            for key, row in zip(table.index, table.itertuples(index=False))]
 
 
 # -- daily counts -> the insights page ------------------------------------------------------
@@ -100,25 +104,25 @@ def split_periods(daily: pd.DataFrame, today: date, days: int) -> tuple[pd.DataF
     return daily[(day >= start) & (day <= today)], daily[(day >= before) & (day < start)]
 
 
-def mix(rows: pd.DataFrame, column: str) -> dict[str, int]:
-    """Items per value of a column (unclassified as ""), largest first."""
-    counts = rows.groupby(rows[column].fillna(""))["count"].sum()
-    return {str(k): int(v) for k, v in counts.sort_values(ascending=False).items() if v}
-
-
-def survey_scores(rows: pd.DataFrame) -> dict[str, float | None]:
-    """NPS (-100..100) and CSAT (% satisfied) of the reporters with an answer, None when none."""
-    nps_n, csat_n = int(rows["nps_answers"].sum()), int(rows["csat_answers"].sum())
-    nps = round((rows["promoters"].sum() - rows["detractors"].sum()) / nps_n * 100, 1) if nps_n else None
-    csat = round(rows["csat_good"].sum() / csat_n * 100, 1) if csat_n else None
+def survey_scores(rows: pd.DataFrame | dict) -> dict[str, float | None]:
+    """NPS (-100..100) and CSAT (% satisfied) of the reporters with an answer, None when none
+    (from rows of daily counts, or one record of their sums)."""
+    if isinstance(rows, pd.DataFrame):
+        rows = rows[["nps_answers", "csat_answers", "promoters", "detractors", "csat_good"]].sum().to_dict()
+    nps_n, csat_n = int(rows["nps_answers"]), int(rows["csat_answers"])
+    nps = round((rows["promoters"] - rows["detractors"]) / nps_n * 100, 1) if nps_n else None
+    csat = round(rows["csat_good"] / csat_n * 100, 1) if csat_n else None
     return {"nps": nps, "csat": csat, "nps_answers": nps_n, "csat_answers": csat_n}
 
 
-def series(rows: pd.DataFrame, today: date, days: int) -> list[int]:
-    """Items per day over the `days` days ending today, zeros included (oldest first)."""
-    start = today - timedelta(days=days - 1)
-    counts = rows.groupby(pd.to_datetime(rows["day"]).dt.date)["count"].sum() if len(rows) else {}
-    return [int(counts.get(start + timedelta(days=i), 0)) for i in range(days)]
+def grouped_mix(rows: pd.DataFrame, column: str) -> dict[int, dict[str, int]]:
+    """Items per value of a column for every theme: {theme_id: {value or "": items}}, largest first."""
+    counts = rows.groupby(["theme_id", rows[column].fillna("")])["count"].sum()
+    found: dict[int, dict[str, int]] = {}
+    for (theme_id, value), n in counts.sort_values(ascending=False, kind="stable").items():
+        if n:
+            found.setdefault(int(theme_id), {})[str(value)] = int(n)
+    return found
 
 
 def sparkline_points(values: list[int], width: int = 120, height: int = 24) -> str:
@@ -156,17 +160,21 @@ def theme_figures(daily: pd.DataFrame, today: date, days: int, weights: Weights,
     table = table.reset_index().sort_values(["impact", "count", "theme_id"], ascending=[False, False, True])
     if top is not None:
         table = table.head(top)
-    by_theme = dict(tuple(now[now["theme_id"].isin(table["theme_id"])].groupby("theme_id")))
-    empty = now.iloc[0:0]
+    shown = now[now["theme_id"].isin(table["theme_id"])]
+    categories, priorities = grouped_mix(shown, "category"), grouped_mix(shown, "priority")
+    start = today - timedelta(days=days - 1)
+    per_day = shown.groupby(["theme_id", pd.to_datetime(shown["day"]).dt.date])["count"].sum().to_dict()
     records = []
     for row in table.itertuples(index=False):
-        rows = by_theme.get(row.theme_id, empty)
+        theme_id = int(row.theme_id)
         records.append({
-            "theme_id": int(row.theme_id), "volume": int(row.count), "previous": int(row.previous),
+            "theme_id": theme_id, "volume": int(row.count), "previous": int(row.previous),
             "change": pct_change(row.count, row.previous), "reporters": int(row.reporters), "votes": int(row.votes),
             "reach": float(row.reach), "severity": float(row.severity), "trend": float(row.trend),
-            "impact": float(row.impact), "categories": mix(rows, "category"), "priorities": mix(rows, "priority"),
-            "series": series(rows, today, days), **survey_scores(rows),
+            "impact": float(row.impact), "categories": categories.get(theme_id, {}),
+            "priorities": priorities.get(theme_id, {}),
+            "series": [int(per_day.get((theme_id, start + timedelta(days=i)), 0)) for i in range(days)],
+            **survey_scores(row._asdict()),
         })
     return records
 

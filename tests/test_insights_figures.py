@@ -22,7 +22,7 @@ def items_frame(rows):
 
 
 def daily(rows):
-    base = {"project_id": 1, "category": "bug", "priority": "P3", "reporters": 1, "votes": 0, "tiers": {"": 1},
+    base = {"project_id": 1, "category": "bug", "priority": "P3", "reporters": 1, "votes": 0, "tiers": {},
             "promoters": 0, "detractors": 0, "nps_answers": 0, "csat_good": 0, "csat_answers": 0}
     return pd.DataFrame([{**base, **row} for row in rows])
 
@@ -39,7 +39,7 @@ def test_daily_records_count_each_reporter_once_per_group_with_tier_and_scores()
     assert len(records) == 2
     themed = next(r for r in records if r["theme_id"] == 7)
     assert (themed["count"], themed["reporters"], themed["votes"]) == (3, 2, 3)
-    assert themed["tiers"] == {"": 1, "enterprise": 1}
+    assert themed["tiers"] == {"enterprise": 1}  # the untiered reporter counts in reporters only
     assert (themed["promoters"], themed["detractors"], themed["nps_answers"]) == (1, 1, 2)
     assert (themed["csat_good"], themed["csat_answers"]) == (1, 1)
     loose = next(r for r in records if r["theme_id"] is None)
@@ -61,12 +61,12 @@ def test_pct_change_and_trend_factor():
 
 def test_theme_figures_compare_periods_and_rank_by_reach_severity_trend():
     rows = daily([
-        {"day": TODAY, "theme_id": 1, "count": 4, "reporters": 3, "votes": 2, "tiers": {"": 2, "enterprise": 1},
+        {"day": TODAY, "theme_id": 1, "count": 4, "reporters": 3, "votes": 2, "tiers": {"enterprise": 1},
          "priority": "P1"},
-        {"day": TODAY - timedelta(days=8), "theme_id": 1, "count": 2, "reporters": 2, "tiers": {"": 2}},
-        {"day": TODAY - timedelta(days=1), "theme_id": 2, "count": 5, "reporters": 5, "tiers": {"": 5},
+        {"day": TODAY - timedelta(days=8), "theme_id": 1, "count": 2, "reporters": 2},
+        {"day": TODAY - timedelta(days=1), "theme_id": 2, "count": 5, "reporters": 5,
          "priority": "P5"},
-        {"day": TODAY, "theme_id": None, "count": 50, "reporters": 50, "tiers": {"": 50}},
+        {"day": TODAY, "theme_id": None, "count": 50, "reporters": 50},
     ])
     weights = Weights(vote_weight=0.5, tier_weights={"enterprise": 3.0})
     found = figures.theme_figures(rows, TODAY, 7, weights)

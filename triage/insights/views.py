@@ -2,9 +2,10 @@
 links to the board; the project's impact weights; following themes."""
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from urllib.parse import urlencode
+
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from triage.auth import roles_required
 from triage.extensions import db
@@ -27,16 +28,23 @@ def period_arg() -> int:
 
 
 def theme_url(theme_id: int) -> str:
-    """The theme's page (built by the themes module when present)."""
-    try:
+    """The theme's page (its view lives in the themes module, when present)."""
+    if "insights.theme_detail" in current_app.view_functions:
         return url_for("insights.theme_detail", theme_id=theme_id)
-    except BuildError:
-        return f"/insights/themes/{theme_id}"
+    return f"{url_for('insights.index')}themes/{theme_id}"
 
 
 def board_url(project_id: int, theme_id: int | None = None, **filters: str) -> str:
-    """The board filtered to the items a number counts (any status: the counts include closed ones)."""
-    return url_for("board.inbox", project=project_id, theme=theme_id, status="any", **filters)
+    """The board filtered to the items a number counts (any status: the counts include closed
+    ones). Built by hand from the board's address: a page holds hundreds of these links."""
+    args = {"project": project_id, "theme": theme_id, "status": "any", **filters}
+    return f"{board_base()}?{urlencode({k: v for k, v in args.items() if v is not None})}"
+
+
+def board_base() -> str:
+    if "board_base" not in g:
+        g.board_base = url_for("board.inbox")
+    return g.board_base
 
 
 def weights_form(found: page.Weights, formdata=None) -> WeightsForm:

@@ -31,7 +31,7 @@ class DailyCount(db.Model):
     count: Mapped[int] = mapped_column(default=0)
     reporters: Mapped[int] = mapped_column(default=0)  # distinct that day in this group
     votes: Mapped[int] = mapped_column(default=0)
-    tiers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {tier or "": distinct reporters}
+    tiers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {named tier: distinct reporters}, others in reporters only
     promoters: Mapped[int] = mapped_column(default=0)  # reporters whose latest NPS answer is 9-10
     detractors: Mapped[int] = mapped_column(default=0)  # ... is 0-6
     nps_answers: Mapped[int] = mapped_column(default=0)

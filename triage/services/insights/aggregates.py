@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import String, and_, case, cast, delete, func, insert, select
 
 from triage.extensions import db
 from triage.models import AggregateMark, DailyCount, Feedback, Survey, SurveyKind, SurveyResponse, utcnow
@@ -164,3 +165,50 @@ def counted_items(project_id: int) -> int:
     """How many items the counts hold for the project (all days)."""
     return int(db.session.scalar(select(func.coalesce(func.sum(DailyCount.count), 0))
                                  .where(DailyCount.project_id == project_id)))
+
+
+def period_sums(project_id: int, today: date, days: int) -> figures.PeriodSums:
+    """figures.PeriodSums summed by the database (as figures.period_sums sums a frame), without
+    categories and per_day: theme_details adds them for the themes shown."""
+    start, before = today - timedelta(days=days - 1), today - timedelta(days=2 * days - 1)
+    in_period = (DailyCount.project_id == project_id, DailyCount.day >= start, DailyCount.day <= today,
+                 DailyCount.theme_id.is_not(None))
+    sums = [func.sum(getattr(DailyCount, c)) for c in figures.SUM_COLUMNS]
+    current = db.session.execute(select(DailyCount.theme_id, func.coalesce(DailyCount.priority, ""), *sums)
+                                 .where(*in_period).group_by(DailyCount.theme_id, DailyCount.priority)).all()
+    previous = db.session.execute(select(DailyCount.theme_id, func.sum(DailyCount.count)).where(
+        DailyCount.project_id == project_id, DailyCount.day >= before, DailyCount.day < start,
+        DailyCount.theme_id.is_not(None)).group_by(DailyCount.theme_id)).all()
+    tiered = db.session.execute(select(DailyCount.theme_id, DailyCount.tiers).where(
+        *in_period, cast(DailyCount.tiers, String).not_in(["{}", "null"]))).all()
+    return figures.PeriodSums(
+        current=pd.DataFrame(current, columns=["theme_id", "priority", *figures.SUM_COLUMNS]),
+        previous=pd.DataFrame(previous, columns=["theme_id", "count"]),
+        tiered=pd.DataFrame([(t, x) for t, x in tiered if x], columns=["theme_id", "tiers"]),
+        categories=pd.DataFrame(columns=["theme_id", "category", "count"]),
+        per_day=pd.DataFrame(columns=["theme_id", "day", "count"]))
+
+
+def theme_details(project_id: int, theme_ids: list[int], today: date, days: int,
+                  sums: figures.PeriodSums) -> figures.PeriodSums:
+    """The sums with the category mix and items per day of the given themes over the period."""
+    where = (DailyCount.project_id == project_id, DailyCount.day >= today - timedelta(days=days - 1),
+             DailyCount.day <= today, DailyCount.theme_id.in_(theme_ids))
+    categories = db.session.execute(select(DailyCount.theme_id, func.coalesce(DailyCount.category, ""),
+                                           func.sum(DailyCount.count)).where(*where)
+                                    .group_by(DailyCount.theme_id, DailyCount.category)).all()
+    per_day = db.session.execute(select(DailyCount.theme_id, DailyCount.day, func.sum(DailyCount.count))
+                                 .where(*where).group_by(DailyCount.theme_id, DailyCount.day)).all()
+    return replace(sums, categories=pd.DataFrame(categories, columns=["theme_id", "category", "count"]),
+                   per_day=pd.DataFrame(per_day, columns=["theme_id", "day", "count"]))
+
+
+def period_totals(project_id: int, today: date, days: int) -> tuple[int, int, int]:
+    """(items this period, items the period before, items this period without a theme)."""
+    start, before = today - timedelta(days=days - 1), today - timedelta(days=2 * days - 1)
+    now = DailyCount.day >= start
+    row = db.session.execute(select(
+        func.sum(case((now, DailyCount.count), else_=0)), func.sum(case((now, 0), else_=DailyCount.count)),
+        func.sum(case((and_(now, DailyCount.theme_id.is_(None)), DailyCount.count), else_=0)))
+        .where(DailyCount.project_id == project_id, DailyCount.day >= before, DailyCount.day <= today)).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)

@@ -70,11 +70,12 @@ def daily_records(items: pd.DataFrame) -> list[dict[str, Any]]:
                                       csat_good=("csat_good", "sum"), csat_answers=("csat_answers", "sum"))
     tiers: dict[tuple, dict[str, int]] = {}
     for (*key, tier), n in people.groupby([*keys, "tier"]).size().items():
-        tiers.setdefault(tuple(key), {})[str(tier)] = int(n)
+        if tier:  # reporters without a named tier weigh 1: "reporters" counts them
+            tiers.setdefault(tuple(key), {})[str(tier)] = int(n)
     table = sums.join(scores)
     return [{"project_id": int(key[0]), "day": key[1], "theme_id": int(key[2]) or None,
              "category": key[3] or None, "priority": key[4] or None, "count": int(row.count),
-             "reporters": int(row.reporters), "votes": int(row.votes), "tiers": dict(sorted(tiers[key].items())),
+             "reporters": int(row.reporters), "votes": int(row.votes), "tiers": dict(sorted(tiers.get(key, {}).items())),
              "promoters": int(row.promoters), "detractors": int(row.detractors), "nps_answers": int(row.nps_answers),
              "csat_good": int(row.csat_good), "csat_answers": int(row.csat_answers)}
             for key, row in zip(table.index, table.itertuples(index=False))]
@@ -115,16 +116,6 @@ def survey_scores(rows: pd.DataFrame | dict) -> dict[str, float | None]:
     return {"nps": nps, "csat": csat, "nps_answers": nps_n, "csat_answers": csat_n}
 
 
-def grouped_mix(rows: pd.DataFrame, column: str) -> dict[int, dict[str, int]]:
-    """Items per value of a column for every theme: {theme_id: {value or "": items}}, largest first."""
-    counts = rows.groupby(["theme_id", rows[column].fillna("")])["count"].sum()
-    found: dict[int, dict[str, int]] = {}
-    for (theme_id, value), n in counts.sort_values(ascending=False, kind="stable").items():
-        if n:
-            found.setdefault(int(theme_id), {})[str(value)] = int(n)
-    return found
-
-
 def sparkline_points(values: list[int], width: int = 120, height: int = 24) -> str:
     """The `points` of an SVG polyline drawing the values left to right (the top is the maximum)."""
     if not values:
@@ -134,49 +125,93 @@ def sparkline_points(values: list[int], width: int = 120, height: int = 24) -> s
     return " ".join(f"{i * step:.1f},{height - 1 - v / top * (height - 2):.1f}" for i, v in enumerate(values))
 
 
-def theme_figures(daily: pd.DataFrame, today: date, days: int, weights: Weights,
-                  top: int | None = None) -> list[dict[str, Any]]:
-    """One record per theme seen in either period, ranked by impact = reach x severity x trend,
-    each factor kept for display (the `top` first only, when given); unthemed rows are left out.
-    Vectorised per theme: the cost grows with the rows of the period, not with the themes."""
+SUM_COLUMNS = ["count", "reporters", "votes", "promoters", "detractors", "nps_answers", "csat_good", "csat_answers"]
+
+
+@dataclass(frozen=True)
+class PeriodSums:
+    """What ranking needs, summed over a period (the database sums it the same way, see
+    aggregates.period_sums): `current` per theme and priority (theme_id, priority, SUM_COLUMNS),
+    `previous` per theme (theme_id, count), `tiered` the rows with named tiers (theme_id, tiers),
+    `categories` per theme and category (theme_id, category, count), `per_day` per theme and day
+    (theme_id, day, count); unthemed rows left out."""
+
+    current: pd.DataFrame
+    previous: pd.DataFrame
+    tiered: pd.DataFrame
+    categories: pd.DataFrame
+    per_day: pd.DataFrame
+
+
+def period_sums(daily: pd.DataFrame, today: date, days: int) -> PeriodSums:
+    """PeriodSums from rows of daily counts (for small frames and tests)."""
     current, previous = split_periods(daily, today, days)
-    now = current[current["theme_id"].notna()] if len(current) else current
-    before = previous[previous["theme_id"].notna()] if len(previous) else previous
-    if now.empty and before.empty:
-        return []
-    now = now.assign(theme_id=now["theme_id"].astype(int),
-                     points=[weights.points(plain(p)) * n for p, n in zip(now["priority"], now["count"])],
-                     people=[sum(weights.tier(str(t)) * k for t, k in (tiers or {}).items()) for tiers in now["tiers"]])
-    sums = now.groupby("theme_id")[["count", "reporters", "votes", "points", "people", "promoters", "detractors",
-                                    "nps_answers", "csat_good", "csat_answers"]].sum()
-    earlier = before.groupby(before["theme_id"].astype(int))["count"].sum()
-    table = sums.reindex(sums.index.union(earlier.index), fill_value=0)
+    now = current[current["theme_id"].notna()] if len(current) else daily.iloc[0:0]
+    before = previous[previous["theme_id"].notna()] if len(previous) else daily.iloc[0:0]
+    now = now.assign(theme_id=now["theme_id"].astype(int), day=pd.to_datetime(now["day"]).dt.date)
+    before = before.assign(theme_id=before["theme_id"].astype(int))
+    named = now[[bool(t) for t in now["tiers"]]] if len(now) else now
+    return PeriodSums(
+        current=now.groupby(["theme_id", now["priority"].fillna("")])[SUM_COLUMNS].sum().reset_index(),
+        previous=before.groupby("theme_id")["count"].sum().reset_index(),
+        tiered=named[["theme_id", "tiers"]],
+        categories=now.groupby(["theme_id", now["category"].fillna("")])["count"].sum().reset_index(),
+        per_day=now.groupby(["theme_id", "day"])["count"].sum().reset_index())
+
+
+def rank_themes(sums: PeriodSums, weights: Weights) -> pd.DataFrame:
+    """One row per theme seen in either period with reach, severity, trend and impact =
+    reach x severity x trend, highest impact first. Reach counts each reporter once, at its
+    tier's weight, and each vote at the vote weight."""
+    now = sums.current.assign(points=[weights.points(plain(p)) * n
+                                      for p, n in zip(sums.current["priority"], sums.current["count"])])
+    table = now.groupby("theme_id")[[*SUM_COLUMNS, "points"]].sum()
+    extra = pd.Series([sum((weights.tier(str(t)) - 1) * k for t, k in (tiers or {}).items())
+                       for tiers in sums.tiered["tiers"]], index=sums.tiered["theme_id"], dtype=float)
+    earlier = sums.previous.set_index("theme_id")["count"]
+    table = table.reindex(table.index.union(earlier.index), fill_value=0)
     table["previous"] = earlier.reindex(table.index, fill_value=0)
-    table["reach"] = (table["people"] + weights.vote_weight * table["votes"]).round(2)
+    people = table["reporters"] + extra.groupby(level=0).sum().reindex(table.index, fill_value=0)
+    table["reach"] = (people + weights.vote_weight * table["votes"]).round(2)
     table["severity"] = (table["points"] / table["count"].where(table["count"] > 0)).fillna(0).round(2)
     low, high = TREND_BOUNDS
     table["trend"] = ((table["count"] + 1) / (table["previous"] + 1)).clip(low, high).round(2)
     table["impact"] = (table["reach"] * table["severity"] * table["trend"]).round(1)
-    table = table.reset_index().sort_values(["impact", "count", "theme_id"], ascending=[False, False, True])
-    if top is not None:
-        table = table.head(top)
-    shown = now[now["theme_id"].isin(table["theme_id"])]
-    categories, priorities = grouped_mix(shown, "category"), grouped_mix(shown, "priority")
+    return table.reset_index().sort_values(["impact", "count", "theme_id"], ascending=[False, False, True])
+
+
+def mixes(frame: pd.DataFrame, column: str) -> dict[int, dict[str, int]]:
+    """{theme_id: {value or "": items}} from (theme_id, column, count) rows, largest first."""
+    found: dict[int, dict[str, int]] = {}
+    for row in frame.sort_values(["count", column], ascending=[False, True], kind="stable").itertuples(index=False):
+        if row.count:
+            found.setdefault(int(row.theme_id), {})[str(getattr(row, column) or "")] = int(row.count)
+    return found
+
+
+def theme_records(ranked: pd.DataFrame, sums: PeriodSums, today: date, days: int) -> list[dict[str, Any]]:
+    """The ranked themes as records for the page: figures, factors, mixes, daily series."""
+    categories = mixes(sums.categories, "category")
+    priorities = mixes(sums.current[["theme_id", "priority", "count"]], "priority")
+    per_day = {(int(t), d): int(n) for t, d, n in sums.per_day[["theme_id", "day", "count"]].itertuples(index=False)}
     start = today - timedelta(days=days - 1)
-    per_day = shown.groupby(["theme_id", pd.to_datetime(shown["day"]).dt.date])["count"].sum().to_dict()
-    records = []
-    for row in table.itertuples(index=False):
-        theme_id = int(row.theme_id)
-        records.append({
-            "theme_id": theme_id, "volume": int(row.count), "previous": int(row.previous),
-            "change": pct_change(row.count, row.previous), "reporters": int(row.reporters), "votes": int(row.votes),
-            "reach": float(row.reach), "severity": float(row.severity), "trend": float(row.trend),
-            "impact": float(row.impact), "categories": categories.get(theme_id, {}),
-            "priorities": priorities.get(theme_id, {}),
-            "series": [int(per_day.get((theme_id, start + timedelta(days=i)), 0)) for i in range(days)],
-            **survey_scores(row._asdict()),
-        })
-    return records
+    return [{
+        "theme_id": int(row.theme_id), "volume": int(row.count), "previous": int(row.previous),
+        "change": pct_change(row.count, row.previous), "reporters": int(row.reporters), "votes": int(row.votes),
+        "reach": float(row.reach), "severity": float(row.severity), "trend": float(row.trend),
+        "impact": float(row.impact), "categories": categories.get(int(row.theme_id), {}),
+        "priorities": priorities.get(int(row.theme_id), {}),
+        "series": [per_day.get((int(row.theme_id), start + timedelta(days=i)), 0) for i in range(days)],
+        **survey_scores(row._asdict()),
+    } for row in ranked.itertuples(index=False)]
+
+
+def theme_figures(daily: pd.DataFrame, today: date, days: int, weights: Weights,
+                  top: int | None = None) -> list[dict[str, Any]]:
+    """Rows of daily counts -> the ranked theme records (the `top` first when given)."""
+    sums = period_sums(daily, today, days)
+    ranked = rank_themes(sums, weights)
+    return theme_records(ranked if top is None else ranked.head(top), sums, today, days)
 
 
 # -- spikes -----------------------------------------------------------------------------------

@@ -97,15 +97,16 @@ def overview(project: Project, days: int, today: date | None = None, top: int | 
     """The project's themes ranked by impact over the `days` days ending today (UTC), the `top` first
     (all when None)."""
     today = today or utcnow().date()
-    daily = aggregates.daily_frame(project.id, today - timedelta(days=2 * days - 1), today)
     weights = weights_of(project.id)
-    ranked = figures.theme_figures(daily, today, days, weights, top)
-    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_([r["theme_id"] for r in ranked])))}
-    rows = [{**r, "theme": themes[r["theme_id"]], "quote": quote(r["theme_id"])} for r in ranked
-            if r["theme_id"] in themes]
-    current, previous = figures.split_periods(daily, today, days)
-    total, before = int(current["count"].sum()), int(previous["count"].sum())
-    unthemed = int(current.loc[current["theme_id"].isna(), "count"].sum()) if len(current) else 0
+    sums = aggregates.period_sums(project.id, today, days)
+    ranked = figures.rank_themes(sums, weights)
+    ranked = ranked if top is None else ranked.head(top)
+    ids = [int(t) for t in ranked["theme_id"]]
+    sums = aggregates.theme_details(project.id, ids, today, days, sums)
+    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids)))}
+    rows = [{**r, "theme": themes[r["theme_id"]], "quote": quote(r["theme_id"])}
+            for r in figures.theme_records(ranked, sums, today, days) if r["theme_id"] in themes]
+    total, before, unthemed = aggregates.period_totals(project.id, today, days)
     return Overview(project=project, days=days, today=today, rows=rows, total=total, previous_total=before,
                     change=figures.pct_change(total, before), unthemed=unthemed, weights=weights,
                     spikes=open_spikes(project.id))

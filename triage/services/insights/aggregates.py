@@ -153,20 +153,6 @@ def set_mark(value: datetime) -> None:
     db.session.flush()
 
 
-def daily_frame(project_id: int, since: date, until: date) -> pd.DataFrame:
-    """The project's daily counts between two days (inclusive) as a frame (figures' daily frame)."""
-    rows = db.session.execute(
-        select(*(getattr(DailyCount, c) for c in figures.DAILY_COLUMNS))
-        .where(DailyCount.project_id == project_id, DailyCount.day >= since, DailyCount.day <= until)).all()
-    return pd.DataFrame(rows, columns=figures.DAILY_COLUMNS)
-
-
-def counted_items(project_id: int) -> int:
-    """How many items the counts hold for the project (all days)."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(DailyCount.count), 0))
-                                 .where(DailyCount.project_id == project_id)))
-
-
 def period_sums(project_id: int, today: date, days: int) -> figures.PeriodSums:
     """figures.PeriodSums summed by the database (as figures.period_sums sums a frame), without
     categories and per_day: theme_details adds them for the themes shown."""
@@ -212,3 +198,26 @@ def period_totals(project_id: int, today: date, days: int) -> tuple[int, int, in
         func.sum(case((and_(now, DailyCount.theme_id.is_(None)), DailyCount.count), else_=0)))
         .where(DailyCount.project_id == project_id, DailyCount.day >= before, DailyCount.day <= today)).one()
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+def subject_counts(project_id: int, since: date, until: date) -> pd.DataFrame:
+    """Items per day of each theme ("theme:<id>") and each category ("category:<name>") of the
+    project between two days (inclusive), summed by the database: the spike check's input."""
+    where = (DailyCount.project_id == project_id, DailyCount.day >= since, DailyCount.day <= until)
+    themes = db.session.execute(select(DailyCount.theme_id, DailyCount.day, func.sum(DailyCount.count))
+                                .where(*where, DailyCount.theme_id.is_not(None))
+                                .group_by(DailyCount.theme_id, DailyCount.day)).all()
+    categories = db.session.execute(select(DailyCount.category, DailyCount.day, func.sum(DailyCount.count))
+                                    .where(*where, DailyCount.category.is_not(None))
+                                    .group_by(DailyCount.category, DailyCount.day)).all()
+    rows = [(f"theme:{t}", d, int(n)) for t, d, n in themes] + [(f"category:{c}", d, int(n)) for c, d, n in categories]
+    return pd.DataFrame(rows, columns=["key", "day", "count"])
+
+
+def volume_rows(project_id: int, since: date, until: date, column: str) -> pd.DataFrame:
+    """Items per day and value of `column` ("category" or "priority") between two days."""
+    value = getattr(DailyCount, column)
+    rows = db.session.execute(select(DailyCount.day, value, func.sum(DailyCount.count))
+                              .where(DailyCount.project_id == project_id, DailyCount.day >= since,
+                                     DailyCount.day <= until).group_by(DailyCount.day, value)).all()
+    return pd.DataFrame(rows, columns=["day", column, "count"])

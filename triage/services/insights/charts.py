@@ -72,8 +72,8 @@ def table(name: str, project: Project, days: int, today: date | None = None) -> 
     today = today or utcnow().date()
     since = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=timezone.utc)
     if name in ("category", "priority"):
-        daily = aggregates.daily_frame(project.id, today - timedelta(days=days - 1), today)
-        return figures.volume_table(daily, name, today, days).reset_index()
+        rows = aggregates.volume_rows(project.id, today - timedelta(days=days - 1), today, name)
+        return figures.volume_table(rows, name, today, days).reset_index()
     if name == "surveys":
         return figures.survey_table(survey_frame(project.id, since))
     if name == "impact":

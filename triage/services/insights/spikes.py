@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import pandas as pd
 from flask import current_app
 from sqlalchemy import or_, select
 
@@ -30,18 +29,6 @@ def rule() -> SpikeRule:
                         for name in defaults.__dataclass_fields__})
 
 
-def subject_counts(daily: pd.DataFrame) -> pd.DataFrame:
-    """Per subject ("theme:<id>", "category:<name>") and day, the items counted."""
-    if daily.empty:
-        return pd.DataFrame(columns=["key", "day", "count"])
-    themed = daily[daily["theme_id"].notna()]
-    themes = themed.assign(key="theme:" + themed["theme_id"].astype(int).astype(str))
-    classified = daily[daily["category"].notna()]
-    categories = classified.assign(key="category:" + classified["category"].astype(str))
-    both = pd.concat([themes, categories])[["key", "day", "count"]]
-    return both.groupby(["key", "day"], as_index=False)["count"].sum()
-
-
 @dataclass
 class SpikeSummary:
     opened: int = 0
@@ -54,8 +41,8 @@ def check_project(project: Project, today: date | None = None, now: datetime | N
     """Open alerts for the project's subjects spiking today and close the calmed ones (flushes)."""
     now, spike_rule = now or utcnow(), spike_rule or rule()
     today = today or now.date()
-    daily = aggregates.daily_frame(project.id, today - timedelta(days=spike_rule.baseline_days), today)
-    scores = {s["key"]: s for s in figures.spike_scores(subject_counts(daily), today, spike_rule)}
+    counts = aggregates.subject_counts(project.id, today - timedelta(days=spike_rule.baseline_days), today)
+    scores = {s["key"]: s for s in figures.spike_scores(counts, today, spike_rule)}
     summary = SpikeSummary()
     recent = now - timedelta(days=spike_rule.cooldown_days)
     alerts = list(db.session.scalars(select(SpikeAlert).where(

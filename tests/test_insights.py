@@ -7,13 +7,13 @@ import io
 import re
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.board_support import stored
 from tests.conftest import csrf_from
 from triage import worker
 from triage.extensions import db
-from triage.models import (Channel, DailyCount, Feedback, ImpactWeights, Survey, SurveyKind, SurveyResponse, Theme,
+from triage.models import (AggregateMark, Channel, DailyCount, Feedback, ImpactWeights, Survey, SurveyKind, SurveyResponse, Theme,
                            ThemeFollower, utcnow)
 from triage.services import accounts
 from triage.services.insights import spikes
@@ -69,6 +69,12 @@ def test_the_aggregate_command_backfills_with_a_progress_bar(app, project, runne
     result = runner.invoke(args=["triage", "aggregate", "--project", "demo"])
     assert result.exit_code == 0 and "Rebuilt the counts of 4 days" in result.output
     assert db.session.scalar(select(func.sum(DailyCount.count))) == 5
+    assert db.session.get(AggregateMark, "daily_counts") is None  # one project: the others are not done
+    db.session.execute(update(Feedback).values(updated_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    result = runner.invoke(args=["triage", "aggregate"])
+    assert result.exit_code == 0 and db.session.get(AggregateMark, "daily_counts") is not None
+    assert worker.aggregate_pass() == 0  # the backfill moved the watermark: nothing changed since
 
 
 def test_the_reporters_survey_scores_are_counted(app, project):

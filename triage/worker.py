@@ -64,9 +64,17 @@ def aggregate_pass(now: datetime | None = None, progress: Callable[[int], None] 
     return done
 
 
-def rebuild_aggregates(project_id: int | None = None, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild every day's counts (of one project or all), committing per run of days (the backfill)."""
-    return recompute_days(aggregates.all_days(project_id), progress)
+def rebuild_aggregates(project_id: int | None = None, progress: Callable[[int], None] | None = None,
+                       found: dict | None = None) -> int:
+    """Rebuild every day's counts (of one project or all, or the days `found` lists), committing
+    per run of days (the backfill). A rebuild of all projects moves the watermark to its start,
+    so the next incremental pass reads only what changed since."""
+    started = utcnow()
+    done = recompute_days(found if found is not None else aggregates.all_days(project_id), progress)
+    if project_id is None:
+        aggregates.set_mark(started - aggregates.OVERLAP)
+        db.session.commit()
+    return done
 
 
 def recompute_days(found: dict, progress: Callable[[int], None] | None = None) -> int:

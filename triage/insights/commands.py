@@ -28,7 +28,7 @@ def aggregate(slug: str | None) -> None:
     found = aggregates.all_days(project.id if project else None)
     db.session.commit()
     with click.progressbar(length=sum(len(days) for days in found.values()), label="Counting days") as bar:
-        done = background.recompute_days(found, bar.update)
+        done = background.rebuild_aggregates(project.id if project else None, bar.update, found)
     click.echo(f"Rebuilt the counts of {done} days.")
 
 

@@ -347,3 +347,17 @@ def test_open_spikes_show_on_the_insights_page(client, auth, pm, project):
     auth.login(pm)
     html = page_of(client, f"/insights/?project={project.id}&days=7")
     assert 'id="spikes"' in html and "theme &#39;Slow checkout&#39;" in html and "12 items" in html
+
+
+def test_a_ranking_is_reused_until_the_next_aggregate_pass(app, project):
+    from triage.services.insights import page
+
+    slow, _ = seed(project)
+    worker.aggregate_pass()
+    first = page.overview(project, 7)
+    assert first.rows[0]["volume"] == 3
+    stored(project, "Checkout hangs again", theme_id=slow.id, priority="P1")
+    db.session.commit()
+    assert page.overview(project, 7).rows[0]["volume"] == 3  # the counts have not moved yet
+    worker.aggregate_pass()
+    assert page.overview(project, 7).rows[0]["volume"] == 4

@@ -143,6 +143,12 @@ def pending_days(now: datetime | None = None) -> tuple[dict[int, set[date]], dat
     return touched_days(since), now
 
 
+def mark_value() -> datetime | None:
+    """Where the last pass left the watermark (None before the first)."""
+    mark = db.session.get(AggregateMark, MARK)
+    return mark.value if mark else None
+
+
 def set_mark(value: datetime) -> None:
     """Move the watermark (flushes)."""
     mark = db.session.get(AggregateMark, MARK)

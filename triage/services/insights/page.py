@@ -3,6 +3,8 @@ the daily counts (never from the items, but for one quote per theme shown), the 
 impact weights, follows and open spike alerts."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -25,7 +27,7 @@ class Overview:
     project: Project
     days: int
     today: date
-    rows: list[dict[str, Any]]  # figures.theme_figures records plus theme, quote
+    rows: list[dict[str, Any]]  # figures.theme_records plus theme (ThemeRef), quote (QuoteRef)
     total: int
     previous_total: int
     change: float | None
@@ -87,10 +89,30 @@ def project_or_first(project_id: int | None) -> Project | None:
     return db.session.scalar(select(Project).order_by(Project.name).limit(1))
 
 
-def quote(theme_id: int) -> Feedback | None:
+def quote(theme_id: int) -> QuoteRef | None:
     """The theme's most recent visible item, quoted as the theme's voice (one indexed read)."""
-    return db.session.scalar(select(Feedback).where(Feedback.theme_id == theme_id, Feedback.quarantined.is_(False))
-                             .order_by(Feedback.id.desc()).limit(1))
+    row = db.session.execute(select(Feedback.id, Feedback.title).where(
+        Feedback.theme_id == theme_id, Feedback.quarantined.is_(False)).order_by(Feedback.id.desc()).limit(1)).first()
+    return QuoteRef(row.id, row.title) if row else None
+
+
+@dataclass(frozen=True)
+class ThemeRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class QuoteRef:
+    id: int
+    title: str
+
+
+# Rankings per process, keyed by the aggregate watermark: the counts change only when the
+# worker's pass moves it, so a ranking is reused until then (at most one pass, ~30 s, old).
+CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+CACHE_SIZE = 64
+CACHE_LOCK = threading.Lock()
 
 
 def overview(project: Project, days: int, today: date | None = None, top: int | None = TOP) -> Overview:
@@ -98,18 +120,33 @@ def overview(project: Project, days: int, today: date | None = None, top: int | 
     (all when None)."""
     today = today or utcnow().date()
     weights = weights_of(project.id)
-    sums = aggregates.period_sums(project.id, today, days)
-    ranked = figures.rank_themes(sums, weights)
-    ranked = ranked if top is None else ranked.head(top)
-    ids = [int(t) for t in ranked["theme_id"]]
-    sums = aggregates.theme_details(project.id, ids, today, days, sums)
-    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids)))}
-    rows = [{**r, "theme": themes[r["theme_id"]], "quote": quote(r["theme_id"])}
-            for r in figures.theme_records(ranked, sums, today, days) if r["theme_id"] in themes]
-    total, before, unthemed = aggregates.period_totals(project.id, today, days)
+    mark = aggregates.mark_value()
+    key = (str(db.engine.url), project.id, days, today, top, repr(weights), mark)
+    with CACHE_LOCK:
+        found = CACHE.get(key) if mark is not None else None
+    if found is None:
+        found = ranking(project.id, days, today, top, weights)
+        with CACHE_LOCK:
+            CACHE[key] = found
+            while len(CACHE) > CACHE_SIZE:
+                CACHE.popitem(last=False)
+    rows, (total, before, unthemed) = found
     return Overview(project=project, days=days, today=today, rows=rows, total=total, previous_total=before,
                     change=figures.pct_change(total, before), unthemed=unthemed, weights=weights,
                     spikes=open_spikes(project.id))
+
+
+def ranking(project_id: int, days: int, today: date, top: int | None, weights: Weights) -> tuple[list, tuple]:
+    """(theme records with ThemeRef and QuoteRef, (items, items before, unthemed items)) from the counts."""
+    sums = aggregates.period_sums(project_id, today, days)
+    ranked = figures.rank_themes(sums, weights)
+    ranked = ranked if top is None else ranked.head(top)
+    ids = [int(t) for t in ranked["theme_id"]]
+    sums = aggregates.theme_details(project_id, ids, today, days, sums)
+    themes = dict(db.session.execute(select(Theme.id, Theme.name).where(Theme.id.in_(ids))).all())
+    rows = [{**r, "theme": ThemeRef(r["theme_id"], themes[r["theme_id"]]), "quote": quote(r["theme_id"])}
+            for r in figures.theme_records(ranked, sums, today, days) if r["theme_id"] in themes]
+    return rows, aggregates.period_totals(project_id, today, days)
 
 
 def open_spikes(project_id: int) -> list[SpikeAlert]:

@@ -1,6 +1,7 @@
 """Benchmark of themes and duplicate search (ml/themes.py, ml/duplicates.py).
 
     python bench/insights.py [--quick]
+    python bench/insights.py --page [bench/insights_page.py's options]   (the insights page, see there)
         themes: a full run on 10k and 100k items, each in its own process (time, peak RSS),
                 sizes interleaved round by round (--quick: one round, else 5);
         assign: one new item put into a theme of the 10k and of the 100k run (p50/p95/p99);
@@ -139,6 +140,11 @@ def duplicates(df: pd.DataFrame) -> None:
 
 
 def main() -> int:
+    if "--page" in sys.argv[1:]:  # the insights page at growing item counts: bench/insights_page.py
+        sys.path.insert(0, str(ROOT / "bench"))
+        from insights_page import main as page_main
+
+        return page_main([a for a in sys.argv[1:] if a != "--page"])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round of themes runs")
     parser.add_argument("--themes-child", type=int, help=argparse.SUPPRESS)

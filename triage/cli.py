@@ -265,3 +265,6 @@ def import_adoption(csv_file, slug: str | None) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{count} days of adoption stored for {project.slug}")
+
+
+from triage.insights import commands  # noqa: E402,F401  (aggregate, import)

@@ -18,11 +18,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from triage.extensions import db
-from triage.models import BackgroundJob, DeliveryStatus, Feedback, utcnow
+from triage.models import BackgroundJob, DeliveryStatus, Feedback, Project, utcnow
 from triage.services import jobs, locks
 from triage.services.releases import store, watch
 from triage.services.triage import escalation, pipeline
 from triage.services.delivery import notify
+from triage.services.insights import aggregates, spikes
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,63 @@ def classify_pass() -> int:
     done = pipeline.process_pending()
     db.session.commit()
     return done
+
+
+def aggregate_pass(now: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the daily counts of every (project, day) whose items changed since the last
+    pass, committing per run of nearby days, then move the watermark; returns how many days were rebuilt.
+    A pass that fails half-way leaves the watermark where it was: the next one redoes it all."""
+    pending, mark = aggregates.pending_days(now)
+    done = recompute_days(pending, progress)
+    aggregates.set_mark(mark)
+    db.session.commit()
+    return done
+
+
+def rebuild_aggregates(project_id: int | None = None, progress: Callable[[int], None] | None = None,
+                       found: dict | None = None) -> int:
+    """Rebuild every day's counts (of one project or all, or the days `found` lists), committing
+    per run of days (the backfill). A rebuild of all projects moves the watermark to its start,
+    so the next incremental pass reads only what changed since."""
+    started = utcnow()
+    done = recompute_days(found if found is not None else aggregates.all_days(project_id), progress)
+    if project_id is None:
+        aggregates.set_mark(started - aggregates.OVERLAP)
+        db.session.commit()
+    return done
+
+
+def recompute_days(found: dict, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the counts of each (project, day) given, a run of nearby days per query and
+    commit; returns how many days."""
+    db.session.commit()
+    done = 0
+    for project_id, days in sorted(found.items()):
+        for run in aggregates.day_runs(days):
+            aggregates.recompute_days(project_id, run)
+            db.session.commit()
+            done += len(run)
+            if progress:
+                progress(len(run))
+    return done
+
+
+def spike_pass(now: datetime | None = None) -> spikes.SpikeSummary:
+    """Check every project for spikes on today's counts, committing per project (the alert and
+    its notifications together); a concurrent pass that opened the same alert first wins."""
+    total = spikes.SpikeSummary()
+    db.session.commit()
+    for project_id in spikes.project_ids():
+        project = db.session.get(Project, project_id)
+        try:
+            found = spikes.check_project(project, now=now)
+            db.session.commit()
+        except IntegrityError:  # the same alert (project, subject, day) was just opened elsewhere
+            db.session.rollback()
+            continue
+        total.opened, total.closed, total.notified = (total.opened + found.opened, total.closed + found.closed,
+                                                      total.notified + found.notified)
+    return total
 
 
 def claim(now: datetime, limit: int) -> list[int]:
@@ -135,12 +193,15 @@ def one_pass(echo: Callable[[str], None]) -> bool:
     """Classify what is pending, then sweep, and report it; a failed pass is logged and rolled back, never fatal."""
     try:
         classified = classify_pass()
-        summary = sweep()
+        aggregated = aggregate_pass()
+        spiked = spike_pass()
+        summary = sweep()  # delivers what the passes queued, spike alerts too
     except Exception:  # a broken pass must not end the worker; the next one retries
         db.session.rollback()
         log.exception("sweep pass failed")
         return False
-    echo(f"classified {classified}; {summary}")
+    echo(f"classified {classified}; counted {aggregated} days; {spiked.opened} spikes opened, "
+         f"{spiked.closed} closed; {summary}")
     job_pass(echo)
     return True
 

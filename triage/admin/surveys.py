@@ -7,6 +7,7 @@ from triage.admin import bp
 from triage.admin.survey_forms import KIND_LABELS, SelectChoice, SurveyForm, TargetingForm
 from triage.admin.workflow_forms import ActionForm
 from triage.extensions import db
+from triage.insights.surveys import scores_csv_response
 from triage.models import Project, SurveyKind
 from triage.services import accounts, get
 from triage.services.intake import surveys
@@ -84,8 +85,4 @@ def toggle_survey(survey_id: int):
 
 @bp.route("/surveys/<int:survey_id>/scores.csv")
 def survey_scores_csv(survey_id: int):
-    found = surveys.get_survey(survey_id)
-    table = surveys.scores_by_period(surveys.responses_frame(found), found.kind, period_arg())
-    name = f"survey-{found.id}-{found.kind.value}-{period_arg()}.csv"
-    return surveys.scores_csv(table), 200, {"Content-Type": "text/csv; charset=utf-8",
-                                            "Content-Disposition": f'attachment; filename="{name}"'}
+    return scores_csv_response(surveys.get_survey(survey_id), period_arg())

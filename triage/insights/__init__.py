@@ -10,3 +10,6 @@ bp = Blueprint("insights", __name__, url_prefix="/insights")
 require_roles(bp, [Role.AGENT, Role.PM])
 
 from triage.insights import themes  # noqa: E402,F401  (registers the routes)
+from triage.insights import views  # noqa: E402,F401
+from triage.insights import surveys  # noqa: E402,F401  (survey results, read-only)
+from triage.insights import charts  # noqa: E402,F401  (server-rendered SVG charts)

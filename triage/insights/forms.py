@@ -1,10 +1,14 @@
-"""The PMs' forms on the themes pages; the choices of themes and items are filled by the views."""
+"""The insights pages' forms: the PMs' theme edits (choices filled by the views), impact weights,
+and buttons (follow, unfollow)."""
+from __future__ import annotations
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from triage.models import ThemeStatus
+from triage.services.insights.page import MAX_WEIGHT
 from triage.services.insights.themes import MAX_NAME
 
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ThemeStatus]
@@ -38,3 +42,15 @@ class ItemsForm(FlaskForm):
     items = SelectMultipleField("Items", coerce=int, validators=[DataRequired(message="Choose at least one item.")])
     name = StringField("New theme's name", validators=[Optional(), Length(max=MAX_NAME)])
     target = SelectField("Move to", coerce=int, validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: for the follow and unfollow buttons."""
+
+
+class WeightsForm(FlaskForm):
+    vote_weight = FloatField("Weight of one vote", validators=[InputRequired(), NumberRange(0, MAX_WEIGHT)])
+    tiers = StringField("Weight per customer tier", validators=[Optional(), Length(max=500)],
+                        description="e.g. enterprise=3, pro=2 (from the signed identity's tier or plan; others 1)")
+    severity = StringField("Severity points per priority", validators=[Optional(), Length(max=200)],
+                           description="e.g. P1=5, P2=4, P3=3, P4=2, P5=1")

@@ -28,6 +28,7 @@ from triage.models.base import (
 )
 from triage.models.feedback import Attachment, Comment, Event, Feedback, Follower, Project, Theme, Vote
 from triage.models.jobs import BackgroundJob, JobKind, JobStatus
+from triage.models.insights import AggregateMark, DailyCount, ImpactWeights, SpikeAlert, ThemeFollower
 from triage.models.learning import DisabledDefaultRule, KeywordRule, ModelVersion
 from triage.models.releases import (
     Release,
@@ -42,12 +43,12 @@ from triage.models.surveys import Survey, SurveyResponse
 from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
 
 __all__ = [
-    "ID_LIMIT", "OPEN_STATUSES", "ApiToken", "Attachment", "BackgroundJob", "Category", "Channel", "Comment",
+    "ID_LIMIT", "OPEN_STATUSES", "AggregateMark", "ApiToken", "Attachment", "BackgroundJob", "Category", "Channel", "Comment", "DailyCount",
     "Deadline", "DeliveryChannel", "DeliveryStatus", "DisabledDefaultRule",
-    "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "JobKind", "JobStatus", "Kind",
+    "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "ImpactWeights", "JobKind", "JobStatus", "Kind",
     "KeywordRule", "Level", "ModelVersion", "Notification", "Priority", "Project", "Release", "ReleaseAdoption",
     "ReleaseFix", "ReleaseFollower", "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity",
-    "SlaPolicy", "Status", "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole",
-    "Theme", "ThemeSource", "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token",
+    "SlaPolicy", "SpikeAlert", "Status", "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole",
+    "Theme", "ThemeFollower", "ThemeSource", "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token",
     "new_token", "parse_id", "utcnow", "valid_id",
 ]

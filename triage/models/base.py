@@ -108,13 +108,14 @@ Priority = enum.StrEnum("Priority", {p: p for p in PRIORITIES}, module=__name__)
 
 
 class Channel(enum.Enum):
-    """How an item came in. No "import" until a CSV import stores items: no code ever wrote it,
-    and the column is a plain VARCHAR(20) without a CHECK, so adding it back needs no migration."""
+    """How an item came in ("import": `flask triage import`). The column is a plain VARCHAR(20)
+    without a CHECK, so a new value needs no migration."""
 
     FORM = "form"
     WIDGET = "widget"
     SURVEY = "survey"
     API = "api"
+    IMPORT = "import"
 
 
 class Kind(enum.Enum):

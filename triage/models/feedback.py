@@ -156,7 +156,8 @@ class Feedback(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     status_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
+                                                 index=True)  # the aggregate pass reads what changed
 
     project: Mapped[Project] = relationship()
     team: Mapped[Team | None] = relationship()

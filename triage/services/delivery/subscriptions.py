@@ -28,7 +28,9 @@ from triage.models import DeliveryChannel, Event, Notification, Webhook
 from triage.services.delivery import notify
 
 # What a webhook may subscribe to; "notified" is left out (a delivery would announce itself).
-EVENTS = ("created", "classified", "assigned", "status_changed", "replied", "commented", "merged", "escalated")
+# "spike" is no item Event: services/insights/spikes.py posts it itself to the webhooks naming it.
+EVENTS = ("created", "classified", "assigned", "status_changed", "replied", "commented", "merged", "escalated",
+          "spike")
 NEW_EVENTS, HOOKS = "triage.subscriptions.new_events", "triage.subscriptions.hooks"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +38,8 @@ class Submission:
     app_version: str | None = None
     # Suspected spam: stored for an admin to review, kept off the board.
     quarantined: bool = False
+    # When it was reported, for historical imports (SLA due times count from it); now otherwise.
+    created_at: datetime | None = None
 
 
 def project_by_slug(slug: str) -> Project:
@@ -126,7 +129,7 @@ def new_item(project: Project, sub: Submission, title: str, email: str | None) -
         project=project, channel=sub.channel, kind=sub.kind, title=title, body=sub.body.strip(),
         severity=sub.severity, submitter_email=email, submitter_name=(sub.name or "").strip() or None,
         context=sub.context, idempotency_key=sub.idempotency_key, quarantined=sub.quarantined,
-        status=Status.NEW, tags=[], prediction={}, vote_count=0, escalation_level=0, created_at=utcnow(),
+        status=Status.NEW, tags=[], prediction={}, vote_count=0, escalation_level=0, created_at=sub.created_at or utcnow(),
         public=sub.kind == Kind.IDEA,  # ideas are listed for votes; bugs only when staff say so
         team_id=project.default_team_id,  # the id alone: loading the team would cost a query
         attachments=[],  # a new item has none; saying so spares a query when they are counted

@@ -1,0 +1,173 @@
+"""The insights page's latency as the item count grows (run from bench/insights.py --page, or alone).
+
+    python bench/insights_page.py [--sizes 10000,100000,1000000] [--db sqlite|postgres|both] [--requests 30]
+
+Fills a fresh database (SQLite file, or a new PostgreSQL schema dropped afterwards) with items of
+ONE project (the page's worst case) over the past year, 200 themes (80% of items themed), a pool
+of 20,000 reporters, fixed seed; rebuilds the daily counts (`worker.rebuild_aggregates`, timed),
+then times GET /insights/?days=30 and ?days=90 through the Flask test client signed in as a PM
+(p50/p95 after warm-up; cold: the per-process ranking cache emptied before each request, as for
+the first view after a worker pass; warm: reused), and one incremental pass after 100 items changed.
+"""
+from __future__ import annotations
+
+import argparse
+import contextvars
+import os
+import random
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text, update  # noqa: E402
+
+from triage import create_app, worker  # noqa: E402
+from triage.extensions import db  # noqa: E402
+from triage.models import DailyCount, Feedback, Role, Theme, utcnow  # noqa: E402
+from triage.services import accounts  # noqa: E402
+from triage.services.insights import page  # noqa: E402
+
+PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "bench horse battery staple"
+THEMES, REPORTERS = 200, 20_000
+PRIORITIES = ["P1"] * 5 + ["P2"] * 15 + ["P3"] * 30 + ["P4"] * 25 + ["P5"] * 15 + [None] * 10
+
+
+def rows(rng: random.Random, start: int, count: int, project_id: int, themes: list[int], now: datetime) -> list[dict]:
+    made = []
+    for n in range(start, start + count):
+        created = now - timedelta(seconds=rng.randrange(365 * 86400))
+        made.append({
+            "project_id": project_id, "channel": "widget", "kind": "feedback", "title": f"Item {n}", "body": "",
+            "context": {}, "tags": [], "prediction": {}, "quarantined": False,
+            "category": rng.choice(["bug", "feature", "question", "other"]), "priority": rng.choice(PRIORITIES),
+            "theme_id": rng.choice(themes) if rng.random() < 0.8 else None, "status": "new",
+            "submitter_email": f"r{rng.randrange(REPORTERS)}@example.com", "vote_count": rng.choice([0] * 8 + [1, 3]),
+            "escalation_level": 0, "status_token": secrets.token_urlsafe(18), "created_at": created,
+            "updated_at": created,
+        })
+    return made
+
+
+class FreshContextClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def login(client, email: str) -> None:
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/auth/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.status_code
+
+
+def time_page(client, url: str, requests: int, cold: bool) -> tuple[float, float]:
+    """(p50, p95) in ms; cold: the ranking cache emptied before each request (the first view
+    after a worker pass), else reused (every other view until the next pass)."""
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    samples = []
+    for _ in range(requests):
+        if cold:
+            page.CACHE.clear()
+        started = time.perf_counter()
+        response = client.get(url)
+        response.get_data()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+
+
+def database(kind: str, workdir: Path):
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'insights.db'}", lambda: None
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    return f"{PG_SERVER}?options=-csearch_path%3D{schema}%2Cpublic", drop
+
+
+def bench_database(kind: str, sizes: list[int], requests: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url, drop = database(kind, Path(tmp))
+        try:
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+                              "SESSION_COOKIE_SECURE": False, "WTF_CSRF_TIME_LIMIT": None})
+            app.test_client_class = FreshContextClient
+            with app.app_context():
+                db.create_all()
+                project = accounts.create_project("big", "Big")
+                pm = accounts.create_user("bench-pm@example.com", PASSWORD, Role.PM)
+                db.session.add_all([Theme(project_id=project.id, name=f"Theme {t}") for t in range(THEMES)])
+                db.session.commit()
+                themes = list(db.session.scalars(select(Theme.id)))
+                rng, now, have = random.Random(20261126), utcnow(), 0
+                for size in sizes:
+                    started = time.perf_counter()
+                    while have < size:
+                        batch = min(10_000, size - have)
+                        db.session.execute(insert(Feedback.__table__), rows(rng, have, batch, project.id, themes, now))
+                        db.session.commit()
+                        have += batch
+                    db.session.execute(text("ANALYZE"))
+                    db.session.commit()
+                    print(f"  {kind}: {size:,} items inserted in {time.perf_counter() - started:.1f} s", flush=True)
+                    started = time.perf_counter()
+                    days = worker.rebuild_aggregates()
+                    counts = db.session.query(DailyCount).count()
+                    print(f"    rebuild of the daily counts: {days} days, {counts:,} rows in "
+                          f"{time.perf_counter() - started:.1f} s", flush=True)
+                    worker.aggregate_pass()  # sets the watermark
+                    changed = [rng.randrange(1, size) for _ in range(100)]
+                    db.session.execute(update(Feedback).where(Feedback.id.in_(changed))
+                                       .values(vote_count=Feedback.vote_count + 1, updated_at=utcnow()))
+                    db.session.commit()
+                    started = time.perf_counter()
+                    redone = worker.aggregate_pass()
+                    print(f"    incremental pass after 100 items changed: {redone} days in "
+                          f"{time.perf_counter() - started:.2f} s", flush=True)
+                    client = app.test_client()
+                    login(client, pm.email)
+                    for period in (30, 90):
+                        for cold in (True, False):
+                            p50, p95 = time_page(client, f"/insights/?project={project.id}&days={period}",
+                                                 requests, cold)
+                            print(f"    GET /insights/ {period} days {'cold' if cold else 'warm'}  p50 {p50:7.1f} ms  "
+                                  f"p95 {p95:7.1f} ms (limit p95 300 ms at 1M)", flush=True)
+                    db.session.remove()
+                db.engine.dispose()
+        finally:
+            drop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated item counts (cumulative)")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args(argv)
+    print(f"nproc {os.cpu_count()} · {THEMES} themes · {REPORTERS:,} reporters · one project")
+    for kind in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        print(f"{kind}:", flush=True)
+        bench_database(kind, [int(s) for s in args.sizes.split(",")], args.requests)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

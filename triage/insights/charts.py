@@ -1,0 +1,45 @@
+"""Charts of a project over a period: each an SVG image drawn on the server (served as
+image/svg+xml from this app, so within the CSP), with its table and a CSV link beside it."""
+from __future__ import annotations
+
+from flask import abort, render_template
+
+from triage.insights import bp
+from triage.insights.views import csv_response, number_arg, period_arg
+from triage.services.insights import charts as service
+from triage.services.insights import figures, page
+
+
+def chart_of(name: str) -> service.Chart:
+    if name not in service.CHARTS:
+        abort(404)
+    return service.CHARTS[name]
+
+
+def project_arg():
+    project = page.project_or_first(number_arg("project"))
+    if project is None:
+        abort(404)
+    return project
+
+
+@bp.route("/charts")
+def charts():
+    project, days = page.project_or_first(number_arg("project")), period_arg()
+    tables = {name: service.table(name, project, days) for name in service.CHARTS} if project else {}
+    return render_template("insights/charts.html", project=project, days=days, charts=service.CHARTS,
+                           tables=tables, periods=page.PERIODS, projects=page.all_projects())
+
+
+@bp.route("/charts/<name>.svg")
+def chart_svg(name: str):
+    chart, project = chart_of(name), project_arg()
+    svg = service.render_svg(chart, service.table(name, project, period_arg()))
+    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "private, max-age=300"}
+
+
+@bp.route("/charts/<name>.csv")
+def chart_csv(name: str):
+    chart, project = chart_of(name), project_arg()
+    return csv_response(figures.safe_csv(service.table(name, project, period_arg())),
+                        f"{chart.name}-{project.slug}-{period_arg()}d.csv")

@@ -59,13 +59,15 @@ SCHEMAS = {
     "FormToken": {"type": "object", "required": ["token", "min_fill_seconds", "expires_in"],
                   "additionalProperties": False, "properties": {
                       "token": STRING, "min_fill_seconds": {"type": "number"}, "expires_in": {"type": "integer"}}},
-    "FeedbackSubmission": {"type": "object", "required": ["public_key"], "properties": {
+    "FeedbackSubmission": {"type": "object", "required": ["public_key"], "additionalProperties": False, "properties": {
         "public_key": {**STRING, "description": "The project's public widget key"},
         "kind": {"enum": ["bug", "idea", "feedback", "other"]},
         "title": {**STRING, "maxLength": 200}, "message": {**STRING, "maxLength": 20000},
         "email": {**STRING, "maxLength": 254},
         "context": {"type": "object", "description": "page_url, referrer, user_agent, viewport, language, "
-                    "app_version, metadata (flat object), js_errors (list)"},
+                    "app_version, metadata (flat object), js_errors (list)",
+                    "properties": {"metadata": {"type": "object"},
+                                   "js_errors": {"type": "array", "items": {"type": "object"}}}},
         "user": {"type": "object", "description": "The host's user; trusted only with user_signature"},
         "user_signature": {**STRING, "description": "HMAC-SHA256 of the canonical user JSON with the project secret"},
         "form_token": {**STRING, "description": "From GET /form-token; missing or stale tokens are quarantined"},

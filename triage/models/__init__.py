@@ -17,7 +17,7 @@ from triage.models.base import (
     new_token,
     utcnow,
 )
-from triage.models.feedback import Attachment, Comment, Event, Feedback, Project, Theme
+from triage.models.feedback import Attachment, Comment, Event, Feedback, Project, RefusedAttempt, Theme
 from triage.models.learning import DisabledDefaultRule, KeywordRule, ModelVersion
 from triage.models.surveys import Survey, SurveyResponse
 from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
@@ -26,7 +26,7 @@ __all__ = [
     "ApiToken", "Attachment", "Channel", "Comment", "Deadline", "DeliveryChannel", "DeliveryStatus",
     "DisabledDefaultRule",
     "EscalationTarget", "EscalationTier", "Event", "Feedback", "Kind", "KeywordRule", "ModelVersion",
-    "Notification", "Project", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
+    "Notification", "Project", "RefusedAttempt", "Role", "RoutingRule", "SavedView", "Severity", "SlaPolicy", "Status",
     "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole", "Theme", "UTCDateTime",
     "User", "Webhook", "hash_api_token", "new_token", "utcnow",
 ]

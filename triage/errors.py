@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -91,6 +93,26 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return error_response(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error: Exception):
+        """The database is down, unreachable or busy (connect timeout, no pooled connection):
+        a 503 the client may retry, never a 500 or a hang. The pool's pre-ping replaces dead
+        connections, so the app recovers by itself once the database is back."""
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is discarded at teardown anyway
+            pass
+        app.logger.warning("database unavailable: %s", str(error).splitlines()[0][:300])
+        message = "The service is briefly unavailable. Nothing was changed; please try again in a moment."
+        if wants_json():
+            response = jsonify({"error": {"code": "unavailable", "message": message, "fields": {}}})
+        else:
+            response = app.make_response(render_template("unavailable.html", message=message))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(app.config["DATABASE_RETRY_AFTER"])
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -27,11 +27,13 @@ def nullable(schema: dict) -> dict:
 
 
 def errors(*statuses: int) -> dict:
-    """The documented error answers of an operation, all in the one error shape."""
-    texts = {400: "Malformed request (e.g. not JSON)", 401: "Missing, unknown or revoked token",
+    """The documented error answers of an operation, all in the one error shape; any operation
+    may answer 400 (malformed: not JSON, NUL characters, text that is not Unicode) and 503."""
+    statuses = tuple(sorted({*statuses, 400, 503}))
+    texts = {400: "Malformed request: not JSON, NUL characters or text that is not Unicode", 401: "Missing, unknown or revoked token",
              403: "Refused: origin not allowed, or the role may not do this", 404: "Not found",
              413: "Body too large", 415: "Not JSON", 422: "Invalid fields (see error.fields)",
-             429: "Rate limited (see Retry-After)"}
+             429: "Rate limited (see Retry-After)", 503: "Database unavailable; retry after Retry-After seconds"}
     return {str(s): {"description": texts[s], "content": {"application/json": {"schema": ref("Error")}}}
             for s in statuses}
 
@@ -200,7 +202,7 @@ PATHS = {
     "/openapi.json": {"get": {
         "operationId": "openapiDocument", "tags": ["meta"], "summary": "This document",
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
-            "schema": {"type": "object"}}}}}}},
+            "schema": {"type": "object"}}}}, **errors()}}},
 }
 
 DOCUMENT = {

@@ -157,7 +157,7 @@ def register(app: Flask) -> None:
         try:
             db.session.rollback()
         except Exception:  # the connection is gone; the session is discarded at teardown anyway
-            pass
+            app.logger.debug("rollback failed on a lost connection")
         app.logger.warning("database unavailable: %s", str(error).splitlines()[0][:300])
         message = "The service is briefly unavailable. Nothing was changed; please try again in a moment."
         if wants_json():

@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     else:
         app.config.update(settings.from_environment(app.instance_path))
         app.config.update(config or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings.engine_options(app.config)
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Behind the TLS proxy every request comes from it: take the client's address (rate
         # limits, audit) and scheme from the headers the trusted proxies set, no others.

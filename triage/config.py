@@ -67,6 +67,18 @@ def trusted_proxies() -> int:
     return int(raw)
 
 
+def engine_options(config: dict) -> dict:
+    """The SQLAlchemy engine options: a pre-ping so dead pooled connections are replaced (the
+    app recovers by itself after a database restart), and on PostgreSQL bounded waits for a
+    new connection and for a pooled one, so a database that is down answers 503 in seconds."""
+    options = {"pool_pre_ping": True, **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
+        connect_args = {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"], **options.get("connect_args", {})}
+        options["connect_args"] = connect_args
+    return options
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from environment variables."""
     env = os.environ.get("TRIAGE_ENV", "production")
@@ -95,6 +107,7 @@ def from_environment(instance_path: str) -> dict:
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or None,
         "MODEL_FOLDER": os.environ.get("MODEL_FOLDER") or None,
         "TRUSTED_PROXIES": trusted_proxies(),
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
         **rate_limits_from_environment(),
     }
 
@@ -102,6 +115,11 @@ def from_environment(instance_path: str) -> dict:
 # Settings that do not depend on the environment.
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # PostgreSQL: seconds to wait for a new connection (libpq's minimum is 2) and for a free
+    # pooled one; past them a request answers 503 with Retry-After (seconds) instead of hanging.
+    "DATABASE_CONNECT_TIMEOUT": 3,
+    "DATABASE_POOL_TIMEOUT": 5,
+    "DATABASE_RETRY_AFTER": 5,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -48,7 +48,8 @@ def project(project_id: int | None = None):
         form.default_team.data = str(existing.default_team_id or "")
     return commit_form(form, form.slug, lambda: save_project(form, existing),
                        lambda saved: back_to(f"Project {saved.name} saved.", "admin.index"),
-                       lambda: (render_template("admin/project.html", form=form, project=existing),
+                       lambda: (render_template("admin/project.html", form=form, project=existing,
+                                                refused=widget.refused_attempts(existing) if existing else []),
                                 422 if form.errors else 200))
 
 

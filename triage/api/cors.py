@@ -3,6 +3,12 @@
 Flask-Cors takes a fixed list of origins per resource; ours depend on the project the
 request names (by its public key, or by the item it uploads to), so a small after_request
 does it. Credentials are never allowed: the widget sends no cookies.
+
+A refusal of a simple GET (form token, next survey) is readable by any page, so a widget on
+a site an admin has not allowed yet says why it is refused instead of taking the refusal for a
+network failure and keeping the visitor's message for a retry that can never succeed. The
+refusal carries nothing but its message; a preflight is still answered for allowed origins
+only, so a refused page can never send feedback.
 """
 from __future__ import annotations
 
@@ -87,6 +93,8 @@ def add_headers(response: Response) -> Response:
         return response
     response.vary.add("Origin")
     origin = allowed_origin()
+    if not origin and response.status_code >= 400 and request.method == "GET":
+        origin = request.headers.get("Origin")  # a refusal the widget must be able to read
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS

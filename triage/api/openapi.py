@@ -28,11 +28,13 @@ def nullable(schema: dict) -> dict:
 
 
 def errors(*statuses: int) -> dict:
-    """The documented error answers of an operation, all in the one error shape."""
-    texts = {400: "Malformed request (e.g. not JSON)", 401: "Missing, unknown or revoked token",
+    """The documented error answers of an operation, all in the one error shape; any operation
+    may answer 400 (malformed: not JSON, NUL characters, text that is not Unicode) and 503."""
+    statuses = tuple(sorted({*statuses, 400, 503}))
+    texts = {400: "Malformed request: not JSON, NUL characters or text that is not Unicode", 401: "Missing, unknown or revoked token",
              403: "Refused: origin not allowed, or the role may not do this", 404: "Not found",
              413: "Body too large", 415: "Not JSON", 422: "Invalid fields (see error.fields)",
-             429: "Rate limited (see Retry-After)"}
+             429: "Rate limited (see Retry-After)", 503: "Database unavailable; retry after Retry-After seconds"}
     return {str(s): {"description": texts[s], "content": {"application/json": {"schema": ref("Error")}}}
             for s in statuses}
 
@@ -105,13 +107,15 @@ SCHEMAS = {
     "FormToken": {"type": "object", "required": ["token", "min_fill_seconds", "expires_in"],
                   "additionalProperties": False, "properties": {
                       "token": STRING, "min_fill_seconds": {"type": "number"}, "expires_in": {"type": "integer"}}},
-    "FeedbackSubmission": {"type": "object", "required": ["public_key"], "properties": {
+    "FeedbackSubmission": {"type": "object", "required": ["public_key"], "additionalProperties": False, "properties": {
         "public_key": {**STRING, "description": "The project's public widget key"},
         "kind": {"enum": ["bug", "idea", "feedback", "other"]},
         "title": {**STRING, "maxLength": 200}, "message": {**STRING, "maxLength": 20000},
         "email": {**STRING, "maxLength": 254},
         "context": {"type": "object", "description": "page_url, referrer, user_agent, viewport, language, "
-                    "app_version, metadata (flat object), js_errors (list)"},
+                    "app_version, metadata (flat object), js_errors (list)",
+                    "properties": {"metadata": {"type": "object"},
+                                   "js_errors": {"type": "array", "items": {"type": "object"}}}},
         "user": {"type": "object", "description": "The host's user; trusted only with user_signature"},
         "user_signature": {**STRING, "description": "HMAC-SHA256 of the canonical user JSON with the project secret"},
         "form_token": {**STRING, "description": "From GET /form-token; missing or stale tokens are quarantined"},
@@ -293,7 +297,7 @@ PATHS = {
     "/openapi.json": {"get": {
         "operationId": "openapiDocument", "tags": ["meta"], "summary": "This document",
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
-            "schema": {"type": "object"}}}}}}},
+            "schema": {"type": "object"}}}}, **errors()}}},
 }
 
 DOCUMENT = {

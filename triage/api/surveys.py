@@ -13,7 +13,7 @@ from flask import json, jsonify, request
 
 from triage.api import bp
 from triage.api.schemas.feedback import InvalidSubmission
-from triage.api.views import checked_project, json_object, overall, per_address, per_key, preflight, token_limit
+from triage.api.views import checked_project, json_object, keyed_project, overall, per_address, per_key, preflight, token_limit
 from triage.extensions import csrf, db
 from triage.models import Project, Survey
 from triage.services.intake import surveys, widget
@@ -62,7 +62,7 @@ def survey_json(survey: Survey) -> dict:
 @bp.route("/surveys/next")
 @token_limit
 def next_survey():
-    project = checked_project(widget.project_by_public_key(request.args.get("key", "")))
+    project = keyed_project(request.args.get("key", ""))
     who = respondent(project, request.args.get("visitor"), request.args.get("user"),
                      request.args.get("user_signature"))
     found = surveys.next_survey(project, who)

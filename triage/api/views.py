@@ -16,7 +16,7 @@ from triage.api.schemas import votes as votes_schema
 from triage.api.schemas.feedback import InvalidSubmission
 from triage.extensions import csrf, db, limiter
 from triage.models import Channel, Feedback, Project
-from triage.services import DomainError, intake, items
+from triage.services import DomainError, NotFound, intake, items
 from triage.services.intake import antispam, attachments, widget
 from triage.services.items import duplicates, votes
 
@@ -42,13 +42,30 @@ class UploadRefused(DomainError):
 
 
 def checked_project(project: Project) -> Project:
-    """Remember the project for CORS and refuse a browser page from an origin it does not allow."""
+    """Remember the project for CORS and refuse a browser page from an origin it does not allow
+    (counted for the project's admins)."""
     g.api_project, g.api_origins = project, list(project.allowed_origins)
     origin = request.headers.get("Origin")
     if origin and not widget.origin_allowed(project.allowed_origins, origin):
+        widget.record_refusal(project, origin, "origin")
+        db.session.commit()
         raise widget.OriginRefused(f"Pages on {origin[:100]} may not send feedback to this project: "
                                    "an admin can allow the origin on the project's page.")
     return project
+
+
+def keyed_project(key: str) -> Project:
+    """The project a widget call names by its public key, checked against the calling origin.
+    An unknown key from a page is counted for the projects that allow the page's origin (a
+    site with a stale or mistyped key); NotFound either way."""
+    project = widget.project_with_key(key)
+    if project is None:
+        if origin := request.headers.get("Origin"):
+            for allowing in widget.projects_allowing(origin):
+                widget.record_refusal(allowing, origin, "key")
+            db.session.commit()
+        raise NotFound("Unknown public key.")
+    return checked_project(project)
 
 
 def preflight():
@@ -79,7 +96,7 @@ def receipt(item: Feedback) -> dict:
 @bp.route("/form-token")
 @token_limit
 def form_token():
-    project = checked_project(widget.project_by_public_key(request.args.get("key", "")))
+    project = keyed_project(request.args.get("key", ""))
     token = antispam.issue_form_token(project.public_key, config("SECRET_KEY"))
     response = jsonify(token=token, min_fill_seconds=config("FORM_MIN_FILL_SECONDS"),
                        expires_in=config("FORM_TOKEN_MAX_AGE"))
@@ -96,7 +113,7 @@ def submit_feedback():
     if request.method == "OPTIONS":
         return preflight()
     data = json_object()
-    project = checked_project(widget.project_by_public_key(str(data.get("public_key") or "")))
+    project = keyed_project(str(data.get("public_key") or ""))
     submission = feedback_schema.parse_submission(
         data, project, channel=Channel.WIDGET if request.headers.get("Origin") else Channel.API,
         user_agent=request.headers.get("User-Agent", ""),

@@ -26,7 +26,7 @@ from triage.models.base import (
     utcnow,
     valid_id,
 )
-from triage.models.feedback import Attachment, Comment, Event, Feedback, Follower, Project, Theme, Vote
+from triage.models.feedback import Attachment, Comment, Event, Feedback, Follower, Project, RefusedAttempt, Theme, Vote
 from triage.models.jobs import BackgroundJob, JobKind, JobStatus
 from triage.models.insights import AggregateMark, DailyCount, ImpactWeights, SpikeAlert, ThemeFollower
 from triage.models.learning import DisabledDefaultRule, KeywordRule, ModelVersion
@@ -46,7 +46,7 @@ __all__ = [
     "ID_LIMIT", "OPEN_STATUSES", "AggregateMark", "ApiToken", "Attachment", "BackgroundJob", "Category", "Channel", "Comment", "DailyCount",
     "Deadline", "DeliveryChannel", "DeliveryStatus", "DisabledDefaultRule",
     "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "ImpactWeights", "JobKind", "JobStatus", "Kind",
-    "KeywordRule", "Level", "ModelVersion", "Notification", "Priority", "Project", "Release", "ReleaseAdoption",
+    "KeywordRule", "Level", "ModelVersion", "Notification", "Priority", "Project", "RefusedAttempt", "Release", "ReleaseAdoption",
     "ReleaseFix", "ReleaseFollower", "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity",
     "SlaPolicy", "SpikeAlert", "Status", "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole",
     "Theme", "ThemeFollower", "ThemeSource", "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token",

@@ -48,6 +48,25 @@ class Project(db.Model):
         return f"<Project {self.id} {self.slug}>"
 
 
+class RefusedAttempt(db.Model):
+    """Widget calls a project refused, counted per calling origin and reason ("origin": the
+    page's origin is not allowed; "key": a page on an allowed origin sent an unknown key), so
+    an admin sees a misconfigured site instead of visitors' messages vanishing."""
+
+    __tablename__ = "refused_attempts"
+    __table_args__ = (UniqueConstraint("project_id", "origin", "reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(default=0)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RefusedAttempt {self.project_id} {self.origin} {self.reason} x{self.count}>"
+
+
 class Theme(db.Model):
     """A named group of related feedback in a project ("Slow checkout", "Dark mode"), which
     product managers weigh by volume, trend and impact. Triagers file items under one; a run of

@@ -38,9 +38,22 @@
   w.addEventListener("error", captured);
   w.addEventListener("unhandledrejection", captured);
 
+  // JSON.stringify without the host page's prototypes: older Prototype.js defines
+  // Array.prototype.toJSON (and String's), which would send our arrays as strings.
+  var PROTOS = [Array, String, Number, Boolean, Object];
+  function toJSON(value) {
+    var saved = [], i, own;
+    for (i = 0; i < PROTOS.length; i++) {
+      own = Object.getOwnPropertyDescriptor(PROTOS[i].prototype, "toJSON");
+      if (own && own.configurable && delete PROTOS[i].prototype.toJSON) saved.push([PROTOS[i].prototype, own]);
+    }
+    try { return JSON.stringify(value); } finally {
+      for (i = 0; i < saved.length; i++) Object.defineProperty(saved[i][0], "toJSON", saved[i][1]);
+    }
+  }
   function save(name, value) {
     try {
-      if (value) localStorage.setItem(name, JSON.stringify(value)); else localStorage.removeItem(name);
+      if (value) localStorage.setItem(name, toJSON(value)); else localStorage.removeItem(name);
     } catch (e) { /* storage off: no retry after a reload, a new visitor id per page; nothing lost */ }
   }
   function load(name) {
@@ -79,17 +92,21 @@
       return new Promise(function (ok) { setTimeout(function () { ok(t.value); }, Math.max(0, wait) + 50); });
     });
   }
+  // Only a failure that may pass (no answer, the server down or busy) keeps the message for
+  // later; a refusal (bad key, origin not allowed, invalid) would be refused again for ever.
+  function kept(err) { return !err.status || err.status >= 500 || err.status === 429; }
+  function refusal(err) { return "Not sent: " + err.message; }
   // Send a pending submission under its idempotency key until the server acknowledges it.
   function deliver(pending, attempt) {
     return readyToken().then(function (value) {
       pending.payload.form_token = value;
-      return call("feedback", {method: "POST", body: JSON.stringify(pending.payload),
+      return call("feedback", {method: "POST", body: toJSON(pending.payload),
         headers: {"Content-Type": "application/json", "Idempotency-Key": pending.key}});
     }).then(function (receipt) {
       store(null);
       return receipt;
     }, function (err) {
-      var retry = !err.status || err.status >= 500 || err.status === 429;
+      var retry = kept(err);
       if (!retry || attempt >= 2) {
         if (!retry) store(null);
         throw err;
@@ -113,12 +130,12 @@
 
   var CSS = ":host{all:initial!important;display:block!important}" +
     "*{box-sizing:border-box;font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f24}" +
-    ".launch{position:fixed;right:20px;bottom:20px;z-index:2147483646;border:0;border-radius:22px;" +
+    ".launch{position:fixed;inset-inline-end:20px;bottom:20px;z-index:2147483646;border:0;border-radius:22px;" +
     "padding:10px 18px;background:#1f5fd1;color:#fff;font-weight:600;cursor:pointer;box-shadow:0 2px 10px #0004}" +
-    ".panel{position:fixed;right:20px;bottom:72px;z-index:2147483647;width:340px;max-width:calc(100vw - 40px);" +
+    ".panel{position:fixed;inset-inline-end:20px;bottom:72px;z-index:2147483647;width:340px;max-width:calc(100vw - 40px);" +
     "max-height:calc(100vh - 100px);overflow:auto;background:#fff;border-radius:10px;padding:16px;" +
     "box-shadow:0 6px 30px #0005}[hidden]{display:none!important}" +
-    "h2{margin:0 0 10px;font-size:16px;font-weight:700}.x{position:absolute;right:8px;top:6px;border:0;" +
+    "h2{margin:0 0 10px;font-size:16px;font-weight:700}.x{position:absolute;inset-inline-end:8px;top:6px;border:0;" +
     "background:none;font-size:20px;cursor:pointer;padding:4px 8px}fieldset{border:0;margin:0 0 8px;padding:0;" +
     "display:flex;gap:12px}legend{margin-bottom:4px}label{display:block;margin:8px 0 3px}" +
     "fieldset label{display:inline;margin:0}textarea,input[type=email]{width:100%;padding:7px;" +
@@ -132,7 +149,11 @@
     ".ends{display:flex;justify-content:space-between;margin:0}.ends span{font-size:12px;color:#57606a}" +
     ".sim p{margin:8px 0 2px}.sim ul{list-style:none;padding:0;margin:0}.sim li{display:flex;" +
     "justify-content:space-between;align-items:center;gap:6px;margin:4px 0}.mt{border:1px solid #1f5fd1;" +
-    "border-radius:5px;background:#fff;color:#1f5fd1;cursor:pointer;padding:2px 8px;white-space:nowrap}";
+    "border-radius:5px;background:#fff;color:#1f5fd1;cursor:pointer;padding:2px 8px;white-space:nowrap}" +
+    // The strings are English: on a right-to-left page the panel is mirrored (placement, close
+    // button, alignment) but each line keeps English order, so punctuation stays where it belongs.
+    "[dir=rtl] :is(h2,legend,label,p,span,.send){unicode-bidi:plaintext;text-align:right}" +
+    "textarea,input{unicode-bidi:plaintext}";
   var HTML = "<style>" + CSS + "</style>" +
     "<button class='launch' type='button' aria-haspopup='dialog' aria-expanded='false'>Feedback</button>" +
     "<div class='panel' role='dialog' aria-labelledby='tw-h' hidden>" +
@@ -165,6 +186,8 @@
     "<button class='send' type='button'>Close</button></div></div>";
   var ENDS = {nps: ["Not likely", "Very likely"], csat: ["Very unhappy", "Very happy"]};
 
+  // A child of <html>, not of <body>: a transform or filter on the page's body would make the
+  // body the containing block of our position:fixed elements and carry them out of view.
   var host = d.createElement("triage-widget");
   var root = host.attachShadow({mode: "open"});
   root.innerHTML = HTML;
@@ -195,7 +218,7 @@
   function meToo(s, b) {
     b.disabled = true;
     call("feedback/" + s.id + "/votes", {method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({public_key: KEY, visitor: visitor(), email: form.email.value.trim()})})
+      body: toJSON({public_key: KEY, visitor: visitor(), email: form.email.value.trim()})})
       .then(function (r) { b.textContent = r.counted ? "Counted, thank you" : "Already counted"; },
         function (err) { b.textContent = err.status ? err.message : "Could not vote"; b.disabled = false; });
   }
@@ -214,7 +237,7 @@
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     root.querySelector("input[name=kind]:checked").focus();
-    if (!token) fetchToken().catch(function (err) { say(err.message); });
+    if (!token) fetchToken().catch(function (err) { say(err.status ? refusal(err) : ""); });
   }
   function close() {
     if (panel.hidden) return;
@@ -260,14 +283,14 @@
         link.focus();
       });
     }, function (err) {
-      say(err.status ? err.message : "Could not reach the server; it will be sent when you come back.");
+      say(kept(err) ? "Could not reach the server; it will be sent when you come back." : refusal(err));
     }).then(function () { sendButton.disabled = false; });
   }
 
   // Surveys: the server picks one (targeting, sampling); this browser remembers when it showed it.
   function askSurvey() {
     var q = "surveys/next?key=" + encodeURIComponent(KEY) + "&visitor=" + visitor();
-    if (user) q += "&user=" + encodeURIComponent(JSON.stringify(user)) + "&user_signature=" + encodeURIComponent(signature || "");
+    if (user) q += "&user=" + encodeURIComponent(toJSON(user)) + "&user_signature=" + encodeURIComponent(signature || "");
     call(q, {method: "GET"}).then(function (r) {
       var s = r.survey, seen = load(SEEN) || {};
       if (!s || !panel.hidden || !sv.hidden || Date.now() - (seen[s.token] || 0) < s.frequency_days * 864e5) return;
@@ -308,7 +331,7 @@
     button.disabled = true;
     snote.textContent = "Sending\u2026";
     call("surveys/" + encodeURIComponent(survey.token) + "/responses", {method: "POST",
-      headers: {"Content-Type": "application/json"}, body: JSON.stringify({score: survey.scale ? score : null,
+      headers: {"Content-Type": "application/json"}, body: toJSON({score: survey.scale ? score : null,
         comment: comment, visitor: visitor(), user: user, user_signature: signature,
         app_version: meta.app_version || appVersion || null})}).then(function () {
       sform.hidden = true;
@@ -354,9 +377,15 @@
   }
   var queued = w.triage && w.triage.q || [];
   w.triage = triage;
+  function pageDirection() {
+    var el = d.body && d.body.dir ? d.body : d.documentElement;
+    return (el.dir || w.getComputedStyle(el).direction) === "rtl" ? "rtl" : "ltr";
+  }
   function start() {
-    d.body.appendChild(host);
-    for (var i = 0; i < queued.length; i++) triage.apply(null, queued[i]);
+    var dir = pageDirection(), parts = root.querySelectorAll(".launch,.panel");
+    for (var i = 0; i < parts.length; i++) parts[i].dir = dir;
+    d.documentElement.appendChild(host);
+    for (i = 0; i < queued.length; i++) triage.apply(null, queued[i]);
     var pending = load(STORE);
     if (pending && pending.key) deliver(pending, 0).catch(function () {});  // a reload retries, same key
     if (script.getAttribute("data-surveys") !== "off") askSurvey();

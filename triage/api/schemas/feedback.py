@@ -22,6 +22,8 @@ KINDS = {"bug": Kind.BUG, "idea": Kind.IDEA, "feedback": Kind.FEEDBACK, "other":
 # Context fields copied as short strings, with their length caps.
 CONTEXT_STRINGS = {"page_url": 2000, "referrer": 2000, "user_agent": 500, "viewport": 40,
                    "language": 35, "app_version": 100}
+FIELDS = {"public_key", "kind", "title", "message", "email", "website", "form_token", "context", "user",
+          "user_signature"}
 
 
 class InvalidSubmission(DomainError):
@@ -38,29 +40,41 @@ def short(value: Any, limit: int) -> str:
     return (value if isinstance(value, str) else json.dumps(value, default=str))[:limit]
 
 
-def scalar_map(value: Any, max_keys: int) -> dict[str, Any]:
+def scalar_map(value: dict[str, Any] | None, max_keys: int) -> dict[str, Any]:
     """A flat copy of a host-given object: at most `max_keys` keys, scalars kept, anything
     nested flattened to a short JSON string."""
-    if not isinstance(value, dict):
+    if not value:
         return {}
     return {str(k)[:64]: v if isinstance(v, (int, float, bool)) or v is None else short(v, 500)
             for k, v in list(value.items())[:max_keys]}
 
 
-def clean_js_errors(value: Any) -> list[dict[str, Any]]:
+def context_errors(raw: Any, errors: dict[str, str]) -> None:
+    """Wrong shapes in the page context are refused, never dropped in silence (a host page's
+    prototypes once turned the widget's error list into a string)."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        errors["context"] = "An object."
+        return
+    if raw.get("metadata") is not None and not isinstance(raw["metadata"], dict):
+        errors["context.metadata"] = "An object."
+    js_errors = raw.get("js_errors")
+    if js_errors is not None and not (isinstance(js_errors, list) and all(isinstance(e, dict) for e in js_errors)):
+        errors["context.js_errors"] = "A list of error objects."
+
+
+def clean_js_errors(value: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """The last JavaScript errors the widget saw, capped in number and length."""
-    if not isinstance(value, list):
-        return []
     errors = []
-    for entry in value[-MAX_JS_ERRORS:]:
-        if isinstance(entry, dict):
-            errors.append({"message": short(entry.get("message", ""), 500),
-                           "source": short(entry.get("source", ""), 500),
-                           "line": entry.get("line") if isinstance(entry.get("line"), int) else None,
-                           "column": entry.get("column") if isinstance(entry.get("column"), int) else None,
-                           "stack": short(entry.get("stack", ""), 2000),
-                           "kind": short(entry.get("kind", "error"), 20),
-                           "time": short(entry.get("time", ""), 40)})
+    for entry in (value or [])[-MAX_JS_ERRORS:]:
+        errors.append({"message": short(entry.get("message", ""), 500),
+                       "source": short(entry.get("source", ""), 500),
+                       "line": entry.get("line") if isinstance(entry.get("line"), int) else None,
+                       "column": entry.get("column") if isinstance(entry.get("column"), int) else None,
+                       "stack": short(entry.get("stack", ""), 2000),
+                       "kind": short(entry.get("kind", "error"), 20),
+                       "time": short(entry.get("time", ""), 40)})
     return errors
 
 
@@ -111,7 +125,8 @@ def derive_title(title: str, message: str) -> tuple[str, str]:
 
 def field_errors(data: dict[str, Any], idempotency_key: str | None) -> tuple[dict[str, str], dict[str, Any]]:
     """What is wrong where, and the fields read so far (kind, title, message, email, user)."""
-    errors: dict[str, str] = {}
+    unknown = [name for name in data if name not in FIELDS][:5]
+    errors: dict[str, str] = {name[:64]: "Unknown field." for name in unknown}
     kind = KINDS.get(str(data.get("kind") or "feedback"))
     if kind is None:
         errors["kind"] = "One of bug, idea, feedback."
@@ -123,6 +138,9 @@ def field_errors(data: dict[str, Any], idempotency_key: str | None) -> tuple[dic
     user = data.get("user")
     if user is not None and (not isinstance(user, dict) or len(canonical_json(user)) > MAX_USER_BYTES):
         errors["user"] = "An object of at most 2,000 bytes."
+    if data.get("user_signature") is not None and not isinstance(data["user_signature"], str):
+        errors["user_signature"] = "Must be a string."
+    context_errors(data.get("context"), errors)
     raw_context = data.get("context")
     app_version = raw_context.get("app_version") if isinstance(raw_context, dict) else None
     try:

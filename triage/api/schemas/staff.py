@@ -20,22 +20,30 @@ LIST_FIELDS = {"project": "project_id", "team": "team_id", "assignee": "assignee
 PATCH_FIELDS = {"status", "assignee_id", "team_id", "impact", "urgency", "category", "tags", "theme", "comment"}
 
 
+LIST_PARAMS = {"project", "team", "assignee", "theme", "status", "category", "priority", "version", "q", "cursor",
+               "limit"}
+
+
 def parse_list_args(args: Mapping[str, str]) -> tuple[inbox.InboxFilter, str | None, int]:
     """Filters, cursor and page size of GET /items (newest first); unknown values are a 422,
-    not silently "any" as on the board's page. Status defaults to "any"."""
-    errors: dict[str, str] = {}
+    not silently "any" as on the board's page, and so are unknown parameters (a misspelt
+    filter would otherwise list everything). Status defaults to "any"."""
+    unknown = [name for name in args if name not in LIST_PARAMS][:5]
+    errors: dict[str, str] = {name[:64] or "(empty)": "Unknown parameter." for name in unknown}
+    getlist = getattr(args, "getlist", None)
+    errors.update({name: "Give it once." for name in LIST_PARAMS if getlist and len(getlist(name)) > 1})
     ids: dict[str, int | None] = {}
     for name, field in LIST_FIELDS.items():
         ids[field] = parse_id(args[name]) if args.get(name) else None
-        if args.get(name) and ids[field] is None:
+        if name in args and ids[field] is None:  # "team=" too: an empty filter is a mistake
             errors[name] = "A positive integer id."
-    status = args.get("status") or "any"
+    status = args.get("status", "any")
     if status not in {"any", "open", *(s.value for s in Status)}:
         errors["status"] = "One of any, open, " + ", ".join(s.value for s in Status) + "."
     for name, allowed in (("category", list(Category)), ("priority", list(Priority))):
-        if args.get(name) and args[name] not in allowed:
+        if name in args and args[name] not in allowed:
             errors[name] = "One of " + ", ".join(allowed) + "."
-    limit = parse_id(args.get("limit") or str(DEFAULT_LIMIT))
+    limit = parse_id(args.get("limit", str(DEFAULT_LIMIT)))
     if limit is None or limit > MAX_LIMIT:
         errors["limit"] = f"An integer from 1 to {MAX_LIMIT}."
     q = args.get("q") or ""

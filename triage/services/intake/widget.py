@@ -8,13 +8,15 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
-from triage.models import Project
+from triage.models import Project, RefusedAttempt, utcnow
 from triage.services import DomainError, NotFound
 
 MAX_ORIGINS = 50
+MAX_REFUSED_ROWS = 200  # per project: made-up Origin headers cannot grow the table without bound
 PUBLIC_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a key can look like (pk_ + hex when made here)
 ORIGIN_RE = re.compile(r"^(https?)://(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)"
                        r"(:(\d{1,5}))?$")
@@ -90,20 +92,43 @@ def origin_allowed_anywhere(origin: str | None) -> bool:
                for origins in db.session.scalars(select(Project.allowed_origins)))
 
 
+def projects_allowing(origin: str | None) -> list[Project]:
+    """The projects whose widget may run on pages of this origin."""
+    return [project for project in db.session.scalars(select(Project).order_by(Project.id))
+            if origin_allowed(project.allowed_origins or [], origin)]
+
+
+def record_refusal(project: Project, origin: str, reason: str) -> None:
+    """Count one refused widget call for the project by calling origin and reason ("origin"
+    or "key"): one row per pair, updated in place. Flushes."""
+    origin = origin[:200]
+    match = (RefusedAttempt.project_id == project.id, RefusedAttempt.origin == origin,
+             RefusedAttempt.reason == reason)
+    bump = update(RefusedAttempt).where(*match).values(count=RefusedAttempt.count + 1, last_seen=utcnow())
+    if db.session.execute(bump).rowcount:
+        return
+    rows = db.session.scalar(select(func.count()).where(RefusedAttempt.project_id == project.id))
+    if rows >= MAX_REFUSED_ROWS:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(RefusedAttempt(project_id=project.id, origin=origin, reason=reason, count=1))
+    except IntegrityError:  # a concurrent request inserted the pair first
+        db.session.execute(bump)
+
+
+def refused_attempts(project: Project) -> list[RefusedAttempt]:
+    """The project's refused widget calls, most recent first."""
+    return list(db.session.scalars(select(RefusedAttempt).where(RefusedAttempt.project_id == project.id)
+                                   .order_by(RefusedAttempt.last_seen.desc())))
+
+
 def project_with_key(key: str) -> Project | None:
     """The project owning a widget key, or None; a value no key could be (too long, a NUL byte
     PostgreSQL would refuse, other characters) is not looked up."""
     if not PUBLIC_KEY.fullmatch(key):
         return None
     return db.session.scalar(select(Project).where(Project.public_key == key))
-
-
-def project_by_public_key(key: str) -> Project:
-    """The project owning a widget key; NotFound for an unknown key."""
-    project = project_with_key(key)
-    if project is None:
-        raise NotFound("Unknown public key.")
-    return project
 
 
 def canonical_json(value: Any) -> bytes:

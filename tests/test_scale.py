@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.conftest import PASSWORD, make_user
-from tests.fault.test_worker_kill import Sinks, Worker, wait_until
+from tests.fault import test_worker_kill
+from tests.fault.test_worker_kill import Sinks, Worker, counts, wait_until
 from tests.servers import free_port
 from triage.extensions import db
-from triage.models import DeliveryChannel, DeliveryStatus, Event, Feedback, Notification, Role
+from triage.models import DeliveryChannel, Event, Feedback, Role
 from triage.services import accounts
 from triage.services.delivery import notify
 from triage.services.intake import antispam
@@ -138,3 +139,93 @@ def test_without_redis_each_worker_counts_alone(make_app, database_url, tmp_path
 
     assert len(server.pids_that_answered("/status/")) >= 2
     assert Counter(a.status_code for a in answers)[404] > LIMIT
+
+
+def session_cookie(response: requests.Response) -> str:
+    """The `session=...` pair the server set (Secure in production: sent by hand over loopback HTTP)."""
+    found = [c for c in response.raw.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert found, f"no session cookie from {response.url}"
+    return found[-1].split(";")[0]
+
+
+def sign_in(server: Gunicorn, email: str) -> str:
+    page = requests.get(server.url("/auth/login"), timeout=20)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text).group(1)
+    answer = requests.post(server.url("/auth/login"), data={"email": email, "password": PASSWORD, "csrf_token": token},
+                           headers={"Cookie": session_cookie(page)}, allow_redirects=False, timeout=20)
+    assert answer.status_code in (302, 303), answer.text[:300]
+    return session_cookie(answer)
+
+
+ORIGIN = "https://shop.example.com"
+ITEMS, NOTES = 40, 20
+
+
+def test_two_app_servers_share_sessions_items_and_one_queue_drained_once(make_app, database_url, tmp_path,
+                                                                          gunicorns, redis_prefix, sinks,
+                                                                          monkeypatch):
+    if database_url.startswith("sqlite"):
+        pytest.skip("two app servers share one PostgreSQL, not a SQLite file: run with TEST_DATABASE_URL")
+    app = make_app(CLASSIFY_INLINE=False)
+    with app.app_context():
+        project = accounts.create_project("shop", "Shop")
+        project.allowed_origins = [ORIGIN]
+        admin = make_user(Role.ADMIN, "admin@example.com")
+        public_key, email = project.public_key, admin.email
+    env = server_env(database_url, tmp_path, REDIS_URL=REDIS_DB, RATELIMIT_KEY_PREFIX=redis_prefix,
+                     TRIAGE_CLASSIFY_INLINE="0", API_RATE_LIMIT_PER_ADDRESS="1000 per minute")
+    first, second = gunicorns(env, "first"), gunicorns(env, "second")
+
+    # A session made by one app server is valid on the other (same SECRET_KEY, nothing kept in a process).
+    cookie = sign_in(first, email)
+    board = requests.get(second.url("/board/"), headers={"Cookie": cookie}, allow_redirects=False, timeout=20)
+    assert board.status_code == 200
+
+    # Submissions accepted by either are on the other's board.
+    token = antispam.issue_form_token(public_key, SECRET, now=time.time() - 60)
+    titles = [f"Scale item {n} from the {('first', 'second')[n % 2]} server" for n in range(ITEMS)]
+    for n, title in enumerate(titles):
+        answer = requests.post((first, second)[n % 2].url("/api/v1/feedback"), timeout=20,
+                               headers={"Origin": ORIGIN, "Idempotency-Key": f"scale-item-{n:04d}"},
+                               json={"public_key": public_key, "kind": "bug", "form_token": token, "message": title})
+        assert answer.status_code == 201, answer.text[:300]
+    for server, shown in ((second, titles[0]), (first, titles[1])):
+        page = requests.get(server.url("/board/"), headers={"Cookie": cookie}, timeout=20)
+        assert page.status_code == 200 and shown in page.text
+
+    # Two workers drain the classification queue and the outbox: each item classified once,
+    # each email delivered once.
+    with app.app_context():
+        items = db.session.scalars(select(Feedback).order_by(Feedback.id).limit(NOTES)).all()
+        for i, item in enumerate(items):
+            notify.enqueue(dedupe_key=f"scale:{i}", channel=DeliveryChannel.EMAIL, feedback=item,
+                           recipient=f"person{i}@example.com", subject=f"Note {i}", text="Hello")
+        db.session.commit()
+    # The workers run as configured (a 30 s claim lease), not with the kill test's 1 s backoff: a
+    # lease shorter than a batch's sending lets the other worker claim the rest again (doubles).
+    monkeypatch.setattr(test_worker_kill, "APP", "triage:create_app()")
+    workers = [Worker(label, {**env, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sinks.port(label))},
+                      tmp_path / f"worker-{label}.log") for label in ("a", "b")]
+    try:
+        for worker in workers:
+            worker.start()
+        wait_until(lambda: counts(app) == (0, NOTES), 60, "every item classified and every email sent")
+    finally:
+        for worker in workers:
+            worker.stop()
+    with app.app_context():
+        classified = Counter(db.session.scalars(select(Event.feedback_id).where(Event.kind == "classified")))
+    assert len(classified) == ITEMS and set(classified.values()) == {1}
+    assert Counter(sinks.received) == Counter(f"Note {i}" for i in range(NOTES))
+
+
+@pytest.fixture
+def sinks():
+    """Two real SMTP servers (aiosmtpd), one per worker, recording into one list."""
+    found = Sinks(hold_at=0)
+    for controller in found.controllers.values():
+        controller.start()
+    yield found
+    for controller in found.controllers.values():
+        controller.stop()
+

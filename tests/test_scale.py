@@ -221,11 +221,5 @@ def test_two_app_servers_share_sessions_items_and_one_queue_drained_once(make_ap
 
 @pytest.fixture
 def sinks():
-    """Two real SMTP servers (aiosmtpd), one per worker, recording into one list."""
-    found = Sinks(hold_at=0)
-    for controller in found.controllers.values():
-        controller.start()
-    yield found
-    for controller in found.controllers.values():
-        controller.stop()
-
+    """Two real SMTP servers (aiosmtpd), one per worker, recording into one list; none held."""
+    yield from Sinks.running(hold_at=0)

@@ -145,6 +145,33 @@ def test_first_public_reply_and_resolution_are_stamped(project):
     db.session.commit()
 
 
+def test_closing_a_resolved_item_keeps_its_resolution_time(project):
+    resolved = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    item = builders.item(project, resolved - timedelta(hours=2), priority="P1")
+    with time_machine.travel(resolved, tick=False):
+        items.change_status(item, Status.RESOLVED, None)
+    with time_machine.travel(resolved + timedelta(days=3), tick=False):  # closed days later
+        items.change_status(item, Status.CLOSED, None)
+    assert item.resolved_at == resolved  # the SLA attainment counts the resolution, not the closing
+
+
+def test_a_pause_after_the_first_response_keeps_the_met_first_response_due(project):
+    from tests.conftest import make_user
+
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")
+    with time_machine.travel(created + timedelta(minutes=20), tick=False):
+        items.add_comment(item, make_user(Role.AGENT), "Which version do you use?", public=True)
+        items.change_status(item, Status.WAITING, None)
+    with time_machine.travel(created + timedelta(minutes=20 + 90), tick=False):
+        items.change_status(item, Status.IN_PROGRESS, None)
+    assert item.first_response_due == created + timedelta(hours=1)  # met before the pause: not moved
+    assert item.resolution_due == created + timedelta(hours=4, minutes=90)  # still running: moved
+    sla.on_priority_changed(item)  # a recomputation keeps both
+    assert item.first_response_due == created + timedelta(hours=1)
+    assert item.resolution_due == created + timedelta(hours=4, minutes=90)
+
+
 def test_holidays_are_read_as_dates():
     assert date(2026, 12, 25) in CAL.holidays
 

@@ -91,6 +91,8 @@ def from_environment(instance_path: str) -> dict:
         ),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # Several deployments sharing one Redis keep their counters apart by prefix.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "SESSION_COOKIE_SECURE": env != "development",
         "REMEMBER_COOKIE_SECURE": env != "development",
         "SMTP_HOST": os.environ.get("SMTP_HOST"),

@@ -68,16 +68,21 @@ class Sinks:
     def port(self, label: str) -> int:
         return self.controllers[label].port
 
+    @classmethod
+    def running(cls, hold_at: int):
+        """Started sinks for a fixture to yield; stopped (and any held message released) after."""
+        found = cls(hold_at)
+        for controller in found.controllers.values():
+            controller.start()
+        yield found
+        found.released.set()
+        for controller in found.controllers.values():
+            controller.stop()
+
 
 @pytest.fixture
 def sinks():
-    found = Sinks(hold_at=4)
-    for controller in found.controllers.values():
-        controller.start()
-    yield found
-    found.released.set()
-    for controller in found.controllers.values():
-        controller.stop()
+    yield from Sinks.running(hold_at=4)
 
 
 class Worker:

@@ -109,8 +109,12 @@ def calendar_for(item: Feedback, policy: SlaPolicy) -> Calendar | None:
         return None
 
 
-def paused_minutes(item: Feedback) -> float:
-    return sum(e.data.get("paused_minutes", 0) for e in item.events if e.kind == "sla_resumed")
+def paused_minutes(item: Feedback, first_response: bool = False) -> float:
+    """Minutes the item's clocks stood still; for the first-response clock only the pauses that
+    ended before the first response (a met target never moves). Events written before the
+    flag existed count for both clocks, as they did then."""
+    return sum(e.data.get("paused_minutes", 0) for e in item.events
+               if e.kind == "sla_resumed" and (not first_response or e.data.get("first_response", True)))
 
 
 def all_policies() -> dict[str, SlaPolicy]:
@@ -127,9 +131,9 @@ def apply_sla(item: Feedback, policies: dict[str, SlaPolicy] | None = None, flus
         item.first_response_due = item.resolution_due = None
     else:
         calendar, start = calendar_for(item, policy), item.created_at or utcnow()
-        extra = paused_minutes(item)
-        item.first_response_due = add_minutes(start, policy.first_response_minutes + extra, calendar)
-        item.resolution_due = add_minutes(start, policy.resolution_minutes + extra, calendar)
+        item.first_response_due = add_minutes(
+            start, policy.first_response_minutes + paused_minutes(item, first_response=True), calendar)
+        item.resolution_due = add_minutes(start, policy.resolution_minutes + paused_minutes(item), calendar)
     if flush:
         db.session.flush()
 
@@ -160,12 +164,14 @@ def resume(item: Feedback, now: datetime) -> None:
     policy = policy_for(item.priority)
     calendar = calendar_for(item, policy) if policy else None
     minutes = max(minutes_between(item.sla_paused_at, now, calendar), 0)
-    if minutes and item.first_response_due and item.first_responded_at is None:
+    first_response = item.first_responded_at is None  # a met first response keeps its due time
+    if minutes and item.first_response_due and first_response:
         item.first_response_due = add_minutes(item.first_response_due, minutes, calendar)
     if minutes and item.resolution_due:
         item.resolution_due = add_minutes(item.resolution_due, minutes, calendar)
     item.sla_paused_at = None
-    db.session.add(Event(feedback=item, kind="sla_resumed", data={"paused_minutes": round(minutes, 3)}))
+    db.session.add(Event(feedback=item, kind="sla_resumed",
+                         data={"paused_minutes": round(minutes, 3), "first_response": first_response}))
 
 
 def on_public_reply(item: Feedback, now: datetime | None = None) -> None:

@@ -14,6 +14,7 @@ from tests.browser.conftest import CHROMIUM, serve
 from triage.extensions import db
 from triage.models import Feedback, SurveyKind, Team
 from triage.services import demo
+from triage.services.insights import themes
 from triage.services.intake import surveys
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -67,9 +68,9 @@ def test_main_pages_of_each_role_have_no_serious_violations(axe_page, make_app, 
         team = db.session.scalars(select(Team)).first()
         pages = {
             None: [f"/status/{item.status_token}", "/auth/login"],
-            "agent@demo.test": ["/board/", f"/board/items/{item.id}", "/board/kanban", "/board/review",
-                                "/insights/themes"],
-            "admin@demo.test": ["/admin/", f"/admin/projects/{item.project_id}", "/admin/users/new",
+            "agent@demo.test": ["/board/", f"/board/items/{item.id}", "/board/kanban", "/board/review"],
+            "pm@demo.test": ["/insights/themes", *[f"/insights/themes/{t.id}" for t in themes.all_themes()[:1]]],
+            "admin@demo.test": ["/admin/", f"/admin/projects/{item.project_id}", "/admin/projects/new", "/admin/users/new",
                                 f"/admin/teams/{team.id}", "/admin/routing", "/admin/sla", "/admin/webhooks",
                                 "/admin/outbox", "/admin/surveys", f"/admin/surveys/{survey.id}",
                                 "/admin/models", "/admin/keyword-rules", "/admin/quarantine"],

@@ -1,4 +1,5 @@
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -12,6 +13,7 @@ KIND_CHOICES = [
     SelectChoice(Kind.IDEA.value, "Suggest an idea or feature"),
     SelectChoice(Kind.FEEDBACK.value, "General feedback or a question"),
 ]
+BUG_FIELDS = ("steps", "expected", "actual", "severity")
 SEVERITY_CHOICES = [SelectChoice("", "—")] + [SelectChoice(s.value, s.value.capitalize()) for s in Severity]
 
 
@@ -20,11 +22,14 @@ class FeedbackForm(FlaskForm):
 
     kind = RadioField("What would you like to send?", choices=KIND_CHOICES,
                       default=Kind.BUG.value, validators=[DataRequired()])
-    title = StringField("Summary", validators=[DataRequired("A summary is required."), Length(max=MAX_TITLE)])
-    description = TextAreaField("Details", validators=[Length(max=MAX_BODY)])
-    steps = TextAreaField("Steps to reproduce", validators=[Length(max=MAX_BODY)])
-    expected = TextAreaField("What did you expect?", validators=[Length(max=MAX_BODY)])
-    actual = TextAreaField("What happened instead?", validators=[Length(max=MAX_BODY)])
+    title = StringField("Summary", validators=[DataRequired("A summary is required."), Length(max=MAX_TITLE)],
+                        render_kw={"maxlength": MAX_TITLE})
+    description = TextAreaField("Details", validators=[Length(max=MAX_BODY)], render_kw={"maxlength": MAX_BODY})
+    steps = TextAreaField("Steps to reproduce", validators=[Length(max=MAX_BODY)], render_kw={"maxlength": MAX_BODY})
+    expected = TextAreaField("What did you expect?", validators=[Length(max=MAX_BODY)],
+                             render_kw={"maxlength": MAX_BODY})
+    actual = TextAreaField("What happened instead?", validators=[Length(max=MAX_BODY)],
+                           render_kw={"maxlength": MAX_BODY})
     severity = SelectField("How bad is it for you?", choices=SEVERITY_CHOICES,
                            validators=[Optional()])
     email = EmailField("Your email (optional, for replies)",
@@ -32,6 +37,21 @@ class FeedbackForm(FlaskForm):
     name = StringField("Your name (optional)", validators=[Optional(), Length(max=120)])
     app_version = StringField("App version (optional, e.g. 4.2.1)",
                               validators=[Optional(), Length(max=versions.MAX_VERSION)])
+    # Checked by services.intake.attachments like the widget's upload (type, size, pixels, count).
+    screenshots = MultipleFileField("Screenshots (optional: PNG, JPEG or WebP)",
+                                    render_kw={"accept": "image/png,image/jpeg,image/webp"})
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate by kind: an idea or a question drops the bug fields, so they are neither
+        stored nor refused for what they hold (a hidden field the submitter cannot see)."""
+        if self.kind.data != Kind.BUG.value:
+            for name in BUG_FIELDS:
+                self[name].data, self[name].raw_data = "", []
+        return super().validate(extra_validators)
+
+    def files(self) -> list:
+        """The chosen files (a browser sends one empty part when none is chosen)."""
+        return [f for f in self.screenshots.data or [] if getattr(f, "filename", "")]
 
     def body(self) -> str:
         """The item's text: bug parts joined under headings, or just the details."""

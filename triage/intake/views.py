@@ -7,6 +7,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from triage.extensions import db, failed_attempts_limit, limiter
 from triage.intake import bp
 from triage.intake.forms import FeedbackForm
+from triage.intake.uploads import attach_screenshots
 from triage.models import Kind, Severity
 from triage.services import intake
 
@@ -27,6 +28,8 @@ def feedback_form(slug: str):
             name=form.name.data,
             app_version=form.app_version.data,
         ))
+        if not attach_screenshots(item, form):
+            return render_template("intake/form.html", project=project, form=form), 422
         db.session.commit()
         # Post/redirect/get: a reload of the confirmation cannot send the item twice.
         return redirect(url_for("intake.status", token=item.status_token, thanks=1), 303)

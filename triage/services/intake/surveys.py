@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 
 from triage.extensions import db
 from triage.models import Channel, Kind, Project, Survey, SurveyKind, SurveyResponse, utcnow, valid_id
-from triage.services import DomainError, NotFound, intake
+from triage.services import DomainError, NotFound, intake, locks
 from triage.services.releases import versions
 
 MAX_QUESTION = 300
@@ -38,6 +38,13 @@ class InvalidAnswer(DomainError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.fields = {field: message}
+
+
+class AlreadyAnswered(DomainError):
+    """This respondent answered the survey within its "ask again after" days."""
+
+    code = "already_answered"
+    status_code = 409
 
 
 def all_surveys() -> list[Survey]:
@@ -121,6 +128,30 @@ def record_response(survey: Survey, score: int | None, comment: str, respondent:
             channel=Channel.SURVEY, context=survey_context(survey, score), app_version=version))
     db.session.flush()
     return response
+
+
+def record_once(survey: Survey, score: int | None, comment: str, respondents: list[str],
+                now: datetime | None = None) -> SurveyResponse:
+    """Store a hosted-link response under respondents[0] (see record_response), unless any of
+    `respondents` (the browser's cookie id, the email when known) answered this survey within
+    its frequency_days: then AlreadyAnswered and nothing is stored. Answers to one survey are
+    serialised (row lock on PostgreSQL, write lock on SQLite) so two tabs cannot both pass."""
+    lock_survey(survey)
+    if answered_recently(survey, respondents, now):
+        raise AlreadyAnswered("You have already answered this survey. Thank you!")
+    return record_response(survey, score, comment, respondent=respondents[0])
+
+
+def answered_recently(survey: Survey, respondents: list[str], now: datetime | None = None) -> bool:
+    """Whether any of these respondent ids answered the survey within its frequency_days."""
+    since = (now or utcnow()) - timedelta(days=survey.frequency_days)
+    return any(answered_since(survey, who, since) for who in respondents)
+
+
+def lock_survey(survey: Survey) -> None:
+    locks.begin_write()
+    if not locks.is_sqlite():
+        db.session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
 
 
 # -- targeting in the widget ---------------------------------------------------------------

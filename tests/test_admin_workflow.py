@@ -96,11 +96,15 @@ def test_admin_sets_a_policy_and_its_tiers(signed_in):
     assert post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **tier).status_code == 302
     no_hook = post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **{**tier, "channel": "webhook"})
     assert no_hook.status_code == 422 and "Choose the webhook" in no_hook.get_data(as_text=True)
-    hooked = {**tier, "channel": "webhook", "webhook": str(hook.id), "threshold_percent": "150"}
+    hooked = {**tier, "channel": "webhook", "webhook": str(hook.id), "threshold_percent": "150",
+              "include_backlog": "y"}
     assert post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **hooked).status_code == 302
     db.session.refresh(policy)
-    assert [(t.threshold_percent, t.channel, t.webhook) for t in policy.tiers] == [
-        (100, DeliveryChannel.EMAIL, None), (150, DeliveryChannel.WEBHOOK, hook)]
+    assert [(t.threshold_percent, t.channel, t.webhook, t.include_backlog) for t in policy.tiers] == [
+        (100, DeliveryChannel.EMAIL, None, False), (150, DeliveryChannel.WEBHOOK, hook, True)]
+    page = signed_in.get("/admin/sla").get_data(as_text=True)
+    assert "new breaches only" in page and "with the backlog" in page
+    assert "Also escalate the existing backlog" in page
     assert post_form(signed_in, f"/admin/sla/tiers/{policy.tiers[0].id}/delete", "/admin/sla").status_code == 302
     db.session.refresh(policy)
     assert len(policy.tiers) == 1

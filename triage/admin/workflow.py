@@ -143,7 +143,8 @@ def add_tier(policy_id: int):
         form, form.channel, lambda: policies.add_tier(
             policy, deadline=Deadline(form.deadline.data), target=EscalationTarget(form.target.data),
             threshold_percent=form.threshold_percent.data, channel=DeliveryChannel(form.channel.data),
-            webhook_id=int(form.webhook.data) if form.webhook.data else None),
+            webhook_id=int(form.webhook.data) if form.webhook.data else None,
+            include_backlog=form.include_backlog.data),
         lambda _: back_to(f"Tier added to {policy.priority}.", "admin.sla_policies"),
         lambda: sla_page({policy_id: form}, 422))
 

@@ -76,6 +76,7 @@ class TierForm(FlaskForm):
     target = SelectField("Notify", choices=choices([t.value for t in EscalationTarget]), validators=[DataRequired()])
     channel = SelectField("By", choices=choices([c.value for c in DeliveryChannel]), validators=[DataRequired()])
     webhook = SelectField("Webhook (for the webhook channel)", validators=[Optional()])
+    include_backlog = BooleanField("Also escalate the existing backlog (items already past this share)")
 
 
 class WebhookForm(FlaskForm):

@@ -114,8 +114,8 @@ def deliver(note_id: int) -> DeliveryStatus:
             note.status = DeliveryStatus.DEAD
     else:
         note.status, note.sent_at, note.last_error = DeliveryStatus.SENT, utcnow(), None
-        if note.feedback_id:
-            db.session.add(Event(feedback_id=note.feedback_id, kind="notified",
+        for item_id in [note.feedback_id] if note.feedback_id else note.payload.get("item_ids", []):
+            db.session.add(Event(feedback_id=item_id, kind="notified",
                                  data={"channel": note.channel.value, "recipient": note.recipient,
                                        "subject": note.subject}))
     db.session.flush()

@@ -35,9 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    from triage.services.delivery import subscriptions
+    from triage.services.delivery import personal, subscriptions
 
     subscriptions.init_app(app)  # new Events queue posts to the webhooks subscribed to them
+    personal.init_app(app)  # ... and emails to the submitter (resolved) and the assignee
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

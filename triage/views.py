@@ -2,14 +2,16 @@
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
-from triage.models import Role
+from triage.models import Role, utcnow
+from triage.services.delivery import personal
 
 bp = Blueprint("root", __name__)
 
 
 @bp.app_context_processor
 def template_globals() -> dict:
-    return {"Role": Role}
+    """Names every template may use; `delivery_warnings` runs only where base.html asks (admins)."""
+    return {"Role": Role, "delivery_warnings": lambda: personal.delivery_warnings(utcnow())}
 
 
 @bp.route("/")

@@ -30,6 +30,8 @@ class ProjectForm(FlaskForm):
     allowed_origins = OriginsField(
         "Sites that may embed the widget (one origin per line, e.g. https://app.example.com, "
         "http://localhost:8080 or https://*.example.com)", validators=[Optional(), Length(max=5000)])
+    notify_submitter_on_resolve = BooleanField("Email submitters when their item is resolved or closed",
+                                               default=True)
     submit = SubmitField("Save project")
 
     def validate_allowed_origins(self, field) -> None:

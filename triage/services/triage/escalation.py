@@ -136,7 +136,8 @@ def record(item: Feedback, tier: EscalationTier, due: datetime, state: AlertStat
 
 def targets(item: Feedback, tier: EscalationTier) -> list[tuple[str, str, object]]:
     """(key suffix, recipient, webhook) per notification: the tier's webhook, or the emails of
-    the assignee (the team leads when unassigned), the team leads or the team managers."""
+    the assignee (the team leads when unassigned), the team leads or the team managers
+    (those who did not switch escalation emails off)."""
     if tier.channel == DeliveryChannel.WEBHOOK:
         hook = tier.webhook
         return [("wh", hook.url, hook)] if hook and hook.active else []
@@ -145,7 +146,7 @@ def targets(item: Feedback, tier: EscalationTier) -> list[tuple[str, str, object
     else:
         role = TeamRole.MANAGER if tier.target == EscalationTarget.MANAGER else TeamRole.LEAD
         people = [u for u in item.team.members_with(role) if u.active] if item.team else []
-    return [(f"u{u.id}", u.email, None) for u in people]
+    return [(f"u{u.id}", u.email, None) for u in people if u.email_escalations]
 
 
 def message(item: Feedback, tier: EscalationTier, due: datetime) -> tuple[str, str]:

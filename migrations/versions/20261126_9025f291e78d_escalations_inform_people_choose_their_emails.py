@@ -1,8 +1,10 @@
-"""Escalations inform instead of flooding: alerts, digests, tiers active since
+"""Escalations inform instead of flooding; people choose the emails that concern them
 
 One row per escalation alert (queued for a digest, sent, or passed: a higher tier fired). Tiers get the
 time they became active (existing ones: the upgrade, so that a backlog they never reached
-is not flooded at once) and the admin's choice to escalate the existing backlog.
+is not flooded at once) and the admin's choice to escalate the existing backlog. Users
+choose whether they get assignment and escalation emails; projects whether submitters hear
+of their item's resolution (all on by default).
 
 Revision ID: 9025f291e78d
 Revises: 4cd3b1e9cfff
@@ -56,7 +58,17 @@ def upgrade():
 
 
 
+    # A plain ADD COLUMN (SQLite allows it with a default): a batch copy of projects or users
+    # would drop the table, and SQLite's foreign keys would cascade that to their items.
+    for table, column in (('users', 'email_on_assign'), ('users', 'email_escalations'),
+                          ('projects', 'notify_submitter_on_resolve')):
+        op.add_column(table, sa.Column(column, sa.Boolean(), nullable=False, server_default=sa.true()))
+
+
 def downgrade():
+    for table, column in (('users', 'email_on_assign'), ('users', 'email_escalations'),
+                          ('projects', 'notify_submitter_on_resolve')):
+        op.drop_column(table, column)  # SQLite 3.35+ drops a column in place
     with op.batch_alter_table('escalation_tiers', schema=None) as batch_op:
         batch_op.drop_column('include_backlog')
         batch_op.drop_column('active_since')

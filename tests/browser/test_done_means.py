@@ -93,11 +93,11 @@ def run_the_tour(page, app, sink, port: int) -> None:
 
         # ... opens the new bug, makes it P1, takes it and replies to its submitter.
         page.goto(f"{url}/board/items/{bug.id}")
-        page.get_by_label("Impact").select_option("high")
+        page.get_by_label("Impact").select_option("high")  # the triage panel: one form, one submit
         page.get_by_label("Urgency").select_option("high")
-        page.get_by_role("button", name="Correct").click()
         page.get_by_label("Assignee").select_option(label="Sam Support")
-        page.get_by_role("button", name="Assign").click()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_text("Saved: classification")).to_be_visible()
         page.get_by_label("Comment").fill("Thanks Erin, we are refunding the second charge now.")
         page.get_by_label("Public reply").check()
         page.get_by_role("button", name="Add").click()

@@ -72,3 +72,13 @@ class BulkForm(FlaskForm):
     urgency = SelectField("Urgency", choices=level_choices(), validators=[Optional()])
     tag = StringField("Tag", validators=[Optional(), Length(max=40)])
     theme = StringField("Theme", validators=[Optional(), Length(max=MAX_THEME)])
+
+
+class TriagePanelForm(ReclassifyForm):
+    """Every triage field of the item page in one form (team and assignee choices filled by the view)."""
+
+    team = SelectField("Team", validators=[Optional()])
+    assignee = SelectField("Assignee", validators=[Optional()])
+    theme = StringField("Theme", validators=[Optional(), Length(max=MAX_THEME)])
+    tags = StringField("Tags (comma-separated)", validators=[Optional(), Length(max=1000)])
+    status = SelectField("Status", choices=STATUS_CHOICES, validators=[DataRequired()])

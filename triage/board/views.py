@@ -25,7 +25,7 @@ from triage.models import Role, Status, Team, User
 from triage.services import items
 from triage.services.intake import attachments
 from triage.services.triage import classify, sla
-from triage.services.items import panel, saved_views
+from triage.services.items import panel, saved_views, timeline
 from triage.services.insights import themes
 from triage.services.items.inbox import InboxFilter, inbox_page
 from triage.web import back_to, commit_form
@@ -63,6 +63,7 @@ def render_item(feedback, status: int = 200, **forms):
                 if name not in ("panel_form", "comment_form") for field, errors in form.errors.items()]
     return render_template("board/item.html", item=feedback, needs_review=classify.needs_review(feedback),
                            project_themes=themes.project_themes(feedback.project_id), refusals=refusals,
+                           timeline=timeline.sentences(list(feedback.events)),
                            **forms), status
 
 

@@ -21,3 +21,9 @@ def index():
 
         return redirect(home_for(current_user))
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (JSON, files): the same icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

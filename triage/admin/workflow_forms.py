@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ml.prediction import CATEGORIES
 from triage.models import Channel, Deadline, DeliveryChannel, EscalationTarget, Kind, Strategy, TeamRole
 from triage.services import DomainError
 from triage.services.delivery.notify import PRESETS
@@ -40,7 +41,7 @@ class RuleForm(FlaskForm):
     project = SelectField("Project is", validators=[Optional()])
     channel = SelectField("Channel is", choices=choices([c.value for c in Channel], "any"), validators=[Optional()])
     kind = SelectField("Kind is", choices=choices([k.value for k in Kind], "any"), validators=[Optional()])
-    category = StringField("Category is (e.g. bug, feature, question)", validators=[Optional(), Length(max=20)])
+    category = SelectField("Category is", choices=choices(CATEGORIES, "any"), validators=[Optional()])
     priority = SelectField("Priority is", choices=choices(PRIORITIES, "any"), validators=[Optional()])
     tag = StringField("Has tag", validators=[Optional(), Length(max=50)])
     keyword = StringField("Title or text contains (any case)", validators=[Optional(), Length(max=200)])

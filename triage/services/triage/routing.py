@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
 
+from ml.prediction import CATEGORIES
 from triage.extensions import db
 from triage.models import (
     Channel,
@@ -194,7 +195,8 @@ def clean_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
     cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in conditions.items() if v not in (None, "")}
     if unknown := set(cleaned) - set(CONDITION_KEYS):
         raise DomainError(f"Unknown conditions: {', '.join(sorted(unknown))}.")
-    allowed = {"channel": {c.value for c in Channel}, "kind": {k.value for k in Kind}, "priority": set(PRIORITIES)}
+    allowed = {"channel": {c.value for c in Channel}, "kind": {k.value for k in Kind}, "priority": set(PRIORITIES),
+               "category": set(CATEGORIES)}
     for key, values in allowed.items():
         if key in cleaned and cleaned[key] not in values:
             raise DomainError(f"{cleaned[key]!r} is not a valid {key}.")

@@ -65,7 +65,21 @@
     };
   }
 
+  // Bulk merge cannot be undone from the inbox: ask first.
+  function confirmMerge(form) {
+    form.addEventListener("submit", function (event) {
+      var action = form.querySelector("select[name=action]");
+      var ticked = document.querySelectorAll("input[name=ids][form=bulk]:checked").length;
+      if (action && action.value === "merge" && ticked &&
+          !window.confirm("Merge the " + ticked + " ticked items into the oldest one? The others are closed as its duplicates.")) {
+        event.preventDefault();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var bulk = document.getElementById("bulk");
+    if (bulk) { confirmMerge(bulk); }
     var panel = document.getElementById("triage-panel");
     var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-item-id]"));
     var handle = panel ? itemPage(panel) : rows.length ? inbox(rows) : null;

@@ -2,7 +2,7 @@
 the usual three tiers, items with a priority."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from werkzeug.security import generate_password_hash
@@ -25,6 +25,9 @@ from triage.models import (
     utcnow,
 )
 from triage.services.triage import sla
+
+
+LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 
 @lru_cache(maxsize=1)
@@ -54,13 +57,14 @@ def team_with_roles(name: str = "Support", members: int = 1, calendar: dict | No
 
 def policy(priority: str = "P1", first: int = 60, resolution: int = 240, business_hours: bool = False,
            tiers: tuple = ((75, EscalationTarget.ASSIGNEE), (100, EscalationTarget.LEAD),
-                           (150, EscalationTarget.MANAGER))) -> SlaPolicy:
-    """A policy whose resolution deadline escalates through the given (percent, target) tiers."""
+                           (150, EscalationTarget.MANAGER)), active_since: datetime = LONG_AGO) -> SlaPolicy:
+    """A policy whose resolution deadline escalates through the given (percent, target) tiers,
+    active since `active_since` (long ago: every item's breaches are new to them)."""
     found = SlaPolicy(priority=priority, first_response_minutes=first, resolution_minutes=resolution,
                       business_hours=business_hours)
     for percent, target in tiers:
         found.tiers.append(EscalationTier(deadline=Deadline.RESOLUTION, threshold_percent=percent,
-                                          target=target, channel=DeliveryChannel.EMAIL))
+                                          target=target, channel=DeliveryChannel.EMAIL, active_since=active_since))
     db.session.add(found)
     db.session.commit()
     return found

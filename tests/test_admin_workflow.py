@@ -96,11 +96,15 @@ def test_admin_sets_a_policy_and_its_tiers(signed_in):
     assert post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **tier).status_code == 302
     no_hook = post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **{**tier, "channel": "webhook"})
     assert no_hook.status_code == 422 and "Choose the webhook" in no_hook.get_data(as_text=True)
-    hooked = {**tier, "channel": "webhook", "webhook": str(hook.id), "threshold_percent": "150"}
+    hooked = {**tier, "channel": "webhook", "webhook": str(hook.id), "threshold_percent": "150",
+              "include_backlog": "y"}
     assert post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **hooked).status_code == 302
     db.session.refresh(policy)
-    assert [(t.threshold_percent, t.channel, t.webhook) for t in policy.tiers] == [
-        (100, DeliveryChannel.EMAIL, None), (150, DeliveryChannel.WEBHOOK, hook)]
+    assert [(t.threshold_percent, t.channel, t.webhook, t.include_backlog) for t in policy.tiers] == [
+        (100, DeliveryChannel.EMAIL, None, False), (150, DeliveryChannel.WEBHOOK, hook, True)]
+    page = signed_in.get("/admin/sla").get_data(as_text=True)
+    assert "new breaches only" in page and "with the backlog" in page
+    assert "Also escalate the existing backlog" in page
     assert post_form(signed_in, f"/admin/sla/tiers/{policy.tiers[0].id}/delete", "/admin/sla").status_code == 302
     db.session.refresh(policy)
     assert len(policy.tiers) == 1
@@ -111,7 +115,35 @@ def test_bad_targets_are_form_errors(signed_in):
     response = post_form(signed_in, "/admin/sla/new", **data)
     assert response.status_code == 422 and "no sooner than first response" in response.get_data(as_text=True)
     response = post_form(signed_in, "/admin/sla/new", **{**data, "first_response_minutes": "soon"})
-    assert response.status_code == 422
+    assert response.status_code == 422 and "is not a duration" in response.get_data(as_text=True)
+
+
+def test_targets_are_typed_and_shown_in_hours_or_days(signed_in):
+    data = dict(priority="P3", first_response_minutes="2 h 30 min", resolution_minutes="3 days")
+    assert post_form(signed_in, "/admin/sla/new", **data).status_code == 302
+    policy = db.session.scalars(select(SlaPolicy)).one()
+    assert (policy.first_response_minutes, policy.resolution_minutes) == (150, 3 * 24 * 60)
+    assert "first response within 2 h 30 min, resolution within 3 days" in signed_in.get("/admin/sla").get_data(as_text=True)
+    assert 'value="3 days"' in signed_in.get(f"/admin/sla/{policy.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("45", 45), ("45 min", 45), ("4 h", 240), ("1.5 hours", 90),
+                                               ("2 h 30 min", 150), ("1 day 4 h", 1680), ("2,5 days", 3600),
+                                               ("1 week", 10080)])
+def test_durations_read_as_people_write_them(text, minutes):
+    from triage.services.triage import sla
+
+    assert sla.parse_duration(text) == minutes
+    assert sla.parse_duration(sla.duration_text(minutes)) == minutes
+
+
+@pytest.mark.parametrize("text", ["soon", "4 fortnights", "0 min", "h", "4 h later"])
+def test_what_is_not_a_duration_is_refused(text):
+    from triage.services import DomainError
+    from triage.services.triage import sla
+
+    with pytest.raises(DomainError):
+        sla.parse_duration(text)
 
 
 def test_admin_adds_a_webhook_and_sees_its_secret(signed_in):
@@ -130,13 +162,20 @@ def test_admin_adds_a_webhook_and_sees_its_secret(signed_in):
 def test_admin_sets_a_team_calendar_and_a_bad_one_is_refused(signed_in):
     team = builders.team_with_roles()
     path = f"/admin/teams/{team.id}"
-    ok = post_form(signed_in, path, timezone="Europe/Berlin", days="0,1,2,3,4", start="08:00", end="16:00",
-                   holidays="2026-12-24\n2026-12-25")
+    page = signed_in.get(path).get_data(as_text=True)
+    assert "Wednesday" in page and 'type="time"' in page and 'type="checkbox"' in page
+    ok = post_form(signed_in, path, timezone="Europe/Berlin", days=["0", "1", "2", "3", "4"], start="08:00",
+                   end="16:00", holidays="2026-12-24\n2026-12-25")
     assert ok.status_code == 302
     db.session.refresh(team)
     assert team.calendar["holidays"] == ["2026-12-24", "2026-12-25"] and team.calendar["start"] == "08:00"
-    bad = post_form(signed_in, path, timezone="Nowhere/Atlantis", days="0", start="09:00", end="17:00")
+    assert team.calendar["days"] == [0, 1, 2, 3, 4]
+    assert "Europe/Berlin, Monday to Friday, 08:00–16:00" in signed_in.get("/admin/sla").get_data(as_text=True)
+    assert 'value="08:00"' in signed_in.get(path).get_data(as_text=True)
+    bad = post_form(signed_in, path, timezone="Nowhere/Atlantis", days=["0"], start="09:00", end="17:00")
     assert bad.status_code == 422 and "not valid" in bad.get_data(as_text=True)
+    bad_day = post_form(signed_in, path, timezone="Europe/Berlin", days=["9"], start="09:00", end="17:00")
+    assert bad_day.status_code == 422
 
 
 def test_the_outbox_shows_dead_notifications_and_retries_them(signed_in):

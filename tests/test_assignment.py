@@ -27,7 +27,7 @@ def test_an_agent_assigns_an_item_to_a_team_member(client, auth, agent):
     event = db.session.scalars(select(Event).where(Event.kind == "assigned")).one()
     assert (event.actor_id, event.data) == (agent.id, {"team": "Support", "assignee": person.email})
     html = client.get(f"/board/items/{item.id}").get_data(as_text=True)
-    assert f"to Support, {person.email}" in html
+    assert f"Agent Smith assigned it to {person.display_name} (Support)." in html
 
 
 def test_assigning_someone_outside_the_team_is_a_form_error(client, auth, agent):

@@ -85,9 +85,12 @@ def test_bad_bulk_input_is_a_4xx(client, auth, agent, picked, data):
     assert bulk(client, [picked[0].id], **data).status_code == 422
 
 
-def test_nothing_selected_or_unknown_ids_are_a_4xx(client, auth, agent, picked):
+def test_nothing_selected_is_said_on_the_page_and_unknown_ids_are_a_4xx(client, auth, agent, picked):
     auth.login(agent)
-    assert bulk(client, [], action="tag", tag="x").status_code == 422
+    nothing = bulk(client, [], action="tag", tag="x")
+    assert nothing.status_code == 303  # back to the inbox, with the reason on the page
+    assert "tick at least one item first" in client.get(nothing.location).get_data(as_text=True)
+    assert client.post("/board/bulk", json={}, headers={"Accept": "application/json"}).status_code in (400, 422)
     assert bulk(client, [99999], action="tag", tag="x").status_code == 422
     token = csrf_from(client, "/board/")
     assert client.post("/board/bulk", data={"csrf_token": token, "ids": "abc", "action": "tag"}).status_code == 422

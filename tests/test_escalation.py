@@ -1,4 +1,6 @@
-"""Escalation tiers fire once per item and deadline: across passes, restarts and concurrent sweeps."""
+"""Escalation tiers fire once per item and deadline: across passes, restarts and concurrent sweeps;
+only the highest due tier fires, a tier leaves its backlog alone, each person gets one digest per
+sweep and a few per hour."""
 import os
 import signal
 import subprocess
@@ -13,7 +15,7 @@ from tests.conftest import run_in_threads
 from tests.servers import smtp_server  # noqa: F401  (fixture)
 from triage import ROOT, worker
 from triage.extensions import db
-from triage.models import Event, Notification, Status, Webhook, utcnow
+from triage.models import AlertState, EscalationAlert, Event, Notification, Status, Webhook, utcnow
 from triage.services import items
 
 
@@ -51,17 +53,23 @@ def test_each_tier_fires_as_its_share_of_the_target_passes(mail_app, setup):
     db.session.refresh(item)
     assert item.escalation_level == 3
     assert "75% of the resolution target" in sink.messages[0]["subject"]
+    assert f"#{item.id} [P1] Checkout is down" in sink.messages[0]["body"]
 
 
-def test_a_breached_item_sends_exactly_one_email_per_tier_over_three_sweeps(mail_app, setup):
+def test_an_item_past_every_tier_fires_only_the_highest_once_over_three_sweeps(mail_app, setup):
     _, sink, _ = mail_app
     item = breached(setup)
     summaries = [worker.sweep() for _ in range(3)]
-    assert [s.fired for s in summaries] == [3, 0, 0] and [s.delivery.sent for s in summaries] == [3, 0, 0]
-    assert sorted(m["to"][0] for m in sink.messages) == [
-        "support-agent-0@example.com", "support-lead@example.com", "support-manager@example.com"]
+    assert [s.fired for s in summaries] == [1, 0, 0] and [s.delivery.sent for s in summaries] == [1, 0, 0]
+    assert [m["to"] for m in sink.messages] == [["support-manager@example.com"]]
+    assert "150% of the resolution target" in sink.messages[0]["subject"]
     events = db.session.scalars(select(Event).where(Event.kind == "escalated")).all()
-    assert [e.data["threshold"] for e in events] == [75, 100, 150] and {e.feedback_id for e in events} == {item.id}
+    assert [(e.feedback_id, e.data["threshold"]) for e in events] == [(item.id, 150)]
+    states = db.session.execute(select(EscalationAlert.threshold_percent, EscalationAlert.state)
+                                .order_by(EscalationAlert.threshold_percent)).all()
+    assert states == [(75, AlertState.PASSED), (100, AlertState.PASSED), (150, AlertState.SENT)]
+    db.session.refresh(item)
+    assert item.escalation_level == 3
 
 
 def test_paused_answered_or_resolved_items_do_not_escalate(mail_app, setup):
@@ -92,20 +100,118 @@ def test_a_webhook_tier_posts_to_its_webhook(mail_app, setup):
     assert note.recipient == "http://127.0.0.1:9/none" and note.dedupe_key.endswith(":wh")
 
 
-def test_two_concurrent_sweeps_send_nothing_twice(mail_app, setup):
+def test_two_concurrent_sweeps_put_each_item_in_one_digest(mail_app, setup):
     app, sink, _ = mail_app
-    for _ in range(4):
-        breached(setup)
+    found = [breached(setup) for _ in range(4)]
     now = utcnow()
 
     def sweep(barrier):
         barrier.wait()
         return worker.sweep(now)
     results = run_in_threads(app, sweep)
-    assert sum(r.fired for r in results) == 12
-    assert sum(r.delivery.sent for r in results) == 12 and len(sink.messages) == 12
-    keys = db.session.scalars(select(Notification.dedupe_key)).all()
-    assert len(keys) == len(set(keys)) == 12
+    assert sum(r.fired for r in results) == 4
+    digests = sum(r.digests for r in results)  # one per sweep at most, each item in one of them
+    assert digests in (1, 2) and sum(r.delivery.sent for r in results) == len(sink.messages) == digests
+    bodies = "".join(m["body"] for m in sink.messages)
+    assert all(bodies.count(f"#{item.id} ") == 1 for item in found)
+    keys = db.session.scalars(select(EscalationAlert.key)).all()
+    assert len(keys) == len(set(keys)) == 12  # per item: the manager's alert, two passed tiers
+
+
+def test_a_digest_lists_every_item_grouped_by_tier(mail_app, setup):
+    _, sink, _ = mail_app
+    project, team, _ = setup
+    past_lead = [breached(setup, hours_ago=4.5, title=f"Past the target {n}") for n in range(2)]
+    unassigned = builders.item(project, utcnow() - timedelta(minutes=190), team=team, title="Nobody took it")
+    summary = worker.sweep()
+    assert (summary.fired, summary.digests) == (3, 1)
+    (mail,) = sink.to("support-lead@example.com")
+    body = mail["body"]
+    assert body.index("Past 100% of the resolution target (2 items)") < body.index(
+        "Past 75% of the resolution target (1 item)")
+    assert all(f"#{i.id} [P1] {i.title}" in body for i in [*past_lead, unassigned])
+    assert "breached 30 min ago" in body and f"/board/items/{unassigned.id}" in body
+    notified = db.session.scalars(select(Event.feedback_id).where(Event.kind == "notified")).all()
+    assert sorted(notified) == sorted(i.id for i in [*past_lead, unassigned])
+
+
+def test_a_person_gets_at_most_the_hourly_cap_of_digests_and_the_rest_waits(make_app, smtp_server):  # noqa: F811
+    sink, port = smtp_server
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, ESCALATION_HOURLY_CAP=2)
+    with app.app_context():
+        from triage.services.accounts import create_project
+
+        builders.policy()
+        team = builders.team_with_roles()
+        setup = create_project("shop", "Shop"), team, team.memberships[0].user
+        start = utcnow()
+        for minute in range(3):  # a new breach every minute, a sweep every minute
+            breached(setup, hours_ago=7)
+            worker.sweep(start + timedelta(minutes=minute))
+        assert len(sink.to("support-manager@example.com")) == 2
+        waiting = db.session.scalars(select(EscalationAlert).where(EscalationAlert.state == AlertState.QUEUED)).all()
+        assert len(waiting) == 1
+        worker.sweep(start + timedelta(minutes=30))
+        assert len(sink.to("support-manager@example.com")) == 2  # still within the hour
+        worker.sweep(start + timedelta(minutes=61))
+        assert len(sink.to("support-manager@example.com")) == 3
+        assert f"#{waiting[0].feedback_id} " in sink.messages[-1]["subject"]
+
+
+def test_a_tier_leaves_items_breached_before_it_existed_alone_unless_asked(mail_app, setup):
+    from triage.services.triage import policies
+
+    _, sink, _ = mail_app
+    project, team, agent = setup
+    backlog = breached(setup, priority="P2")
+    policy = builders.policy("P2", tiers=(), active_since=utcnow())
+    policies.add_tier(policy, deadline=builders.Deadline.RESOLUTION, threshold_percent=100,
+                      target=builders.EscalationTarget.LEAD, channel=builders.DeliveryChannel.EMAIL, webhook_id=None)
+    builders.sla.apply_sla(backlog)
+    db.session.commit()
+    fresh = builders.item(project, utcnow(), priority="P2", team=team, assignee=agent, title="New one")
+    assert worker.sweep().fired == 0 and sink.messages == []
+    assert db.session.scalars(select(EscalationAlert.state)).all() == []
+    assert worker.sweep(utcnow() + timedelta(hours=5)).fired == 1  # the new item breaches later: it fires
+    assert [m["subject"] for m in sink.messages] == [f"[P2] #{fresh.id} New one: 100% of the resolution target"]
+
+
+def test_the_admin_may_escalate_the_existing_backlog(mail_app, setup):
+    from triage.services.triage import policies
+
+    _, sink, _ = mail_app
+    found = [breached(setup, priority="P2") for _ in range(3)]
+    policy = builders.policy("P2", tiers=())
+    for percent in (75, 100):
+        policies.add_tier(policy, deadline=builders.Deadline.RESOLUTION, threshold_percent=percent,
+                          target=builders.EscalationTarget.LEAD, channel=builders.DeliveryChannel.EMAIL,
+                          webhook_id=None, include_backlog=True)
+    for item in found:
+        builders.sla.apply_sla(item)
+    db.session.commit()
+    assert worker.sweep().fired == 3
+    assert [m["subject"] for m in sink.messages] == ["Escalations: 3 items need attention"]
+
+
+def test_the_demo_backlog_sends_at_most_five_emails_to_anyone(mail_app):
+    from collections import Counter
+
+    from triage.models import EscalationTier
+    from triage.services import demo
+
+    _, sink, _ = mail_app
+    demo.seed(120)
+    db.session.commit()
+    first = worker.sweep()
+    assert first.fired == 0 and sink.messages == []  # the tiers came after the backlog
+    for tier in db.session.scalars(select(EscalationTier)):
+        tier.include_backlog = True  # the admin asks for the backlog
+    db.session.commit()
+    summary = worker.sweep()
+    per_person = Counter(m["to"][0] for m in sink.messages)
+    assert summary.fired >= 5 and per_person and max(per_person.values()) <= 5, per_person
+    assert summary.digests == len(per_person) == len(sink.messages)  # one digest each
+    assert worker.sweep().delivery.sent == 0
 
 
 def flask_process(*args: str, port: int = 1) -> subprocess.Popen:
@@ -118,7 +224,8 @@ def flask_process(*args: str, port: int = 1) -> subprocess.Popen:
 
 def test_a_sweep_killed_in_the_middle_of_sending_sends_nothing_twice_after_restart(mail_app, setup):
     _, sink, port = mail_app
-    breached(setup)
+    breached(setup)  # the manager's digest
+    breached(setup, hours_ago=3.2)  # the assignee's (80% of the target)
     sink.hold_after = 1  # the second message hangs: the process is killed while sending it
     process = flask_process("sweep", port=port)
     try:
@@ -129,12 +236,27 @@ def test_a_sweep_killed_in_the_middle_of_sending_sends_nothing_twice_after_resta
         sink.released.set()
     assert len(sink.messages) == 1
     states = sorted((s.value, n) for s, n in db.session.execute(select(Notification.status, Notification.attempts)))
-    assert states == [("pending", 1), ("pending", 1), ("sent", 1)]  # claimed, then the process died
+    assert states == [("pending", 1), ("sent", 1)]  # claimed, then the process died
     sink.hold_after = None
     for _ in range(2):  # the restarted worker, after the claims' lease has run out
-        worker.sweep(utcnow() + timedelta(hours=1))
-    assert sorted(m["to"][0] for m in sink.messages) == [
-        "support-agent-0@example.com", "support-lead@example.com", "support-manager@example.com"]
+        worker.sweep(utcnow() + timedelta(minutes=2))
+    assert sorted(m["to"][0] for m in sink.messages) == ["support-agent-0@example.com", "support-manager@example.com"]
+
+
+def test_a_sweep_that_dies_before_its_digests_sends_them_once_on_the_next_pass(mail_app, setup, monkeypatch):
+    _, sink, _ = mail_app
+    breached(setup)
+
+    def die(*_):
+        raise RuntimeError("killed")
+    monkeypatch.setattr(worker, "digest_pass", die)
+    with pytest.raises(RuntimeError):
+        worker.sweep()
+    monkeypatch.undo()
+    db.session.rollback()
+    summaries = [worker.sweep() for _ in range(2)]
+    assert [(s.fired, s.digests) for s in summaries] == [(0, 1), (0, 0)]
+    assert [m["to"] for m in sink.messages] == [["support-manager@example.com"]]
 
 
 def test_the_sweep_command_prints_its_summary(mail_app, setup):
@@ -142,7 +264,7 @@ def test_the_sweep_command_prints_its_summary(mail_app, setup):
     breached(setup)
     result = app.test_cli_runner().invoke(args=["triage", "sweep"])
     assert result.exit_code == 0, result.output
-    assert "fired 3 escalation tiers" in result.output and "delivered 3" in result.output
+    assert "fired 1 escalation tiers, queued 1 digests" in result.output and "delivered 1" in result.output
 
 
 def test_the_worker_runs_passes_until_sigterm(mail_app):

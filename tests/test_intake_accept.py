@@ -15,11 +15,11 @@ from triage.services import intake
 
 # Project, idempotency key, model version, keyword rules, routing rules (teams and members
 # joined), SLA policy, webhooks, savepoint and its release, the item, its events, the outbox
-# rows, the round-robin turn. PostgreSQL inserts many rows in one statement and takes the
+# rows (the webhook's two posts and the assignee's email), the round-robin turn. PostgreSQL inserts many rows in one statement and takes the
 # turn on its own connection (SET LOCAL + one UPDATE); SQLite inserts one row a statement.
 # 23 and 25 before intake.accept; the rulebook reads the admins' rules and the switched-off
 # defaults (two small tables) on every classification.
-STATEMENTS = {"sqlite": 18, "postgresql": 16}  # +1: does the project have themes to join?
+STATEMENTS = {"sqlite": 19, "postgresql": 16}  # themes to join? (+1); the assignee's email choice (+1 on SQLite)
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_an_inline_intake_is_one_insert_and_a_fixed_handful_of_statements(client
     assert sum("FROM feedback" in s for s in statements) == 1  # the idempotency key is read once
     assert len(statements) == STATEMENTS[db.engine.dialect.name], "\n".join(statements)
     assert db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.feedback_id == item.id)) == 2
+                             .where(Notification.feedback_id == item.id)) == 3
 
 
 def test_a_key_sent_twice_at_once_makes_one_item_and_both_get_it(app, routed, monkeypatch):

@@ -25,15 +25,18 @@ def move(client, item, status, token=None, accept="application/json"):
                        headers={"X-CSRFToken": token, "Accept": accept})
 
 
-def test_columns_per_open_status_with_the_inbox_filters(client, auth, agent, project):
+def test_columns_per_open_status_and_a_done_column_with_the_inbox_filters(client, auth, agent, project):
     stored(project, "fresh", priority="P1")
     stored(project, "doing", priority="P1", status=Status.IN_PROGRESS)
     stored(project, "low", priority="P5", status=Status.WAITING)
     stored(project, "done", priority="P1", status=Status.RESOLVED)
+    stored(project, "gone", priority="P1", status=Status.CLOSED)
     db.session.commit()
     auth.login(agent)
-    assert columns(client.get("/board/kanban").get_data(as_text=True)) == {
-        "new": ["fresh"], "triaged": [], "in_progress": ["doing"], "waiting": ["low"]}
+    page = client.get("/board/kanban").get_data(as_text=True)
+    assert columns(page) == {
+        "new": ["fresh"], "triaged": [], "in_progress": ["doing"], "waiting": ["low"], "resolved": ["done"]}
+    assert "Done (resolved)" in page and 'class="badge bg-light text-dark kanban-count" data-count="1"' in page
     assert columns(client.get("/board/kanban?priority=P1").get_data(as_text=True))["waiting"] == []
 
 
@@ -101,3 +104,23 @@ def test_a_pm_sees_the_kanban_but_cannot_move_cards(client, auth, pm, project):
     html = client.get("/board/kanban").get_data(as_text=True)
     assert "fresh" in html and "kanban-form" not in html
     assert move(client, item, "triaged", token=csrf_from(client, "/board/")).status_code == 403
+
+
+def test_a_full_column_links_to_the_rest_of_its_items(make_app):
+    from tests.board_support import next_link, row_titles
+    from tests.conftest import Auth, make_user
+    from triage.models import Role
+    from triage.services.accounts import create_project
+
+    app = make_app(BOARD_PAGE_SIZE=2)
+    with app.app_context():
+        project = create_project("shop", "Shop")
+        for n in range(3):
+            stored(project, f"item {n}", priority="P2")
+        db.session.commit()
+        client = app.test_client()
+        Auth(client).login(make_user(Role.AGENT))
+        page = client.get("/board/kanban").get_data(as_text=True)
+        assert "More new items in the inbox" in page and 'data-count="2" data-more="+"' in page
+        rest = client.get(next_link(page)).get_data(as_text=True)
+        assert len(row_titles(rest)) == 1  # the third item, on the inbox page after the column

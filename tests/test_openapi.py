@@ -98,7 +98,8 @@ def live_app(make_app, tmp_path):
     live = make_app(FORM_MIN_FILL_SECONDS=0, UPLOAD_FOLDER=str(tmp_path / "uploads"),
                     API_RATE_LIMIT_PER_ADDRESS="100000 per minute", API_RATE_LIMIT_OVERALL="100000 per minute",
                     API_RATE_LIMIT_PER_KEY="100000 per minute", API_RATE_LIMIT_FORM_TOKENS="100000 per minute",
-                    API_RATE_LIMIT_PER_TOKEN="100000 per minute", AUTH_FAILURE_RATE_LIMIT="100000 per minute")
+                    API_RATE_LIMIT_PER_TOKEN="100000 per minute", AUTH_FAILURE_RATE_LIMIT="100000 per minute",
+                    VOTE_RATE_LIMIT="100000 per minute", SIMILAR_RATE_LIMIT="100000 per minute")
     with live.app_context():
         shop = create_project("shop", "Shop")
         shop.allowed_origins = [ORIGIN]

@@ -11,7 +11,8 @@ from triage.models import Role
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes that need no CSRF token, and why: the cookie-less widget API (JSON or a one-time
 # upload token, CORS-checked) and the staff API (a bearer token; a session cookie does not count).
-CSRF_ALLOWED = {"api.submit_feedback", "api.upload_attachment", "api.answer_survey", "api.update_item"}
+CSRF_ALLOWED = {"api.submit_feedback", "api.upload_attachment", "api.answer_survey", "api.me_too",  # widget JSON
+                "api.update_item", "api.create_release", "api.post_adoption"}  # staff API, bearer tokens
 
 
 def routes(app, methods: set[str]):

@@ -25,7 +25,7 @@ def test_an_item_is_filed_under_a_new_then_an_existing_theme(client, auth, agent
     assert [t.name for t in themes] == ["Slow checkout"]
     assert first.theme_id == second.theme_id == themes[0].id
     page = client.get(f"/board/items/{first.id}").get_data(as_text=True)
-    assert 'value="Slow checkout"' in page and "themed" in page and "none → Slow checkout" in page
+    assert 'value="Slow checkout"' in page and "themed" in page and "filed it under Slow checkout." in page
 
 
 def test_a_blank_name_clears_the_theme_and_the_same_name_changes_nothing(client, auth, agent, project):

@@ -76,7 +76,10 @@ def test_derived_title_is_the_first_line_cut_at_a_word():
 
 def test_context_is_bounded():
     context = feedback_schema.clean_context({"page_url": "x" * 5000, "metadata": {f"k{i}": i for i in range(50)},
-                                    "js_errors": "not a list", "viewport": {"w": 1}}, "UA/1.0")
+                                    "viewport": {"w": 1}}, "UA/1.0")
     assert len(context["page_url"]) == 2000 and len(context["metadata"]) == feedback_schema.MAX_META_KEYS
     assert context["user_agent"] == "UA/1.0" and context["viewport"] == '{"w": 1}'
     assert "js_errors" not in context
+    errors: dict[str, str] = {}  # a wrong shape never reaches clean_context: the schema refuses it
+    feedback_schema.context_errors({"js_errors": "not a list"}, errors)
+    assert errors == {"context.js_errors": "A list of error objects."}

@@ -37,9 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     from triage.services import jobs
-    from triage.services.delivery import subscriptions
+    from triage.services.delivery import personal, subscriptions
 
     subscriptions.init_app(app)  # new Events queue posts to the webhooks subscribed to them
+    personal.init_app(app)  # ... and emails to the submitter (resolved) and the assignee
     jobs.init_app(app)  # committed background jobs go onto RQ when REDIS_URL is set
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)

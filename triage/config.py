@@ -103,6 +103,7 @@ def from_environment(instance_path: str) -> dict:
         # Base of the links in emails and webhooks (sent from the worker, outside any request).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000"),
         "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+        "ESCALATION_HOURLY_CAP": int(os.environ.get("ESCALATION_HOURLY_CAP", "4")),
         "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
         "CLASSIFY_INLINE": os.environ.get("TRIAGE_CLASSIFY_INLINE", "1") != "0",
         # Folders outside the code: uploaded screenshots (served to staff only) and model files.
@@ -160,6 +161,8 @@ DEFAULTS = {
     # Outbox delivery: tries before a notification is dead, first retry delay (doubled per
     # failure), network timeouts in seconds.
     "NOTIFY_MAX_ATTEMPTS": 5,
+    # Escalation digests one recipient gets per rolling hour at most; the rest wait.
+    "ESCALATION_HOURLY_CAP": 4,
     "NOTIFY_BACKOFF_SECONDS": 30,
     "NOTIFY_TIMEOUT": 10,
     "SMTP_TIMEOUT": 10,

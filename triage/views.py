@@ -2,14 +2,16 @@
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
-from triage.models import Priority, Role
+from triage.models import Priority, Role, utcnow
+from triage.services.delivery import personal
 
 bp = Blueprint("root", __name__)
 
 
 @bp.app_context_processor
 def template_globals() -> dict:
-    return {"Role": Role, "Priority": Priority}
+    """Names every template may use; `delivery_warnings` runs only where base.html asks (admins)."""
+    return {"Role": Role, "Priority": Priority, "delivery_warnings": lambda: personal.delivery_warnings(utcnow())}
 
 
 @bp.route("/")
@@ -19,3 +21,9 @@ def index():
 
         return redirect(home_for(current_user))
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (JSON, files): the same icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

@@ -21,7 +21,7 @@ from triage.extensions import db
 from triage.models import BackgroundJob, DeliveryStatus, Feedback, Project, utcnow
 from triage.services import jobs, locks
 from triage.services.releases import store, watch
-from triage.services.triage import escalation, pipeline
+from triage.services.triage import digest, escalation, pipeline
 from triage.services.delivery import notify
 from triage.services.insights import aggregates, spikes
 
@@ -39,13 +39,14 @@ class DeliverySummary:
 class SweepSummary:
     checked: int = 0
     fired: int = 0
+    digests: int = 0
     skipped: int = 0  # handled meanwhile by a concurrent pass
     delivery: DeliverySummary = field(default_factory=DeliverySummary)
 
     def __str__(self) -> str:
         d = self.delivery
         return (f"checked {self.checked} items, fired {self.fired} escalation tiers, "
-                f"skipped {self.skipped}; delivered {d.sent}, failed {d.failed}, dead {d.dead}")
+                f"queued {self.digests} digests, skipped {self.skipped}; delivered {d.sent}, failed {d.failed}, dead {d.dead}")
 
 
 def classify_pass() -> int:
@@ -144,15 +145,28 @@ def sweep_item(item_id: int, now: datetime) -> int:
     db.session.commit()  # end the read; the locked read below sees the latest state
     locks.begin_write()
     item = db.session.scalar(locks.skip_locked(select(Feedback).where(Feedback.id == item_id), Feedback))
-    due_tiers = escalation.pending_tiers(item, now) if item else []
-    fired = sum(escalation.escalate(item, tier, due) for tier, due in due_tiers)
+    fired = escalation.escalate_item(item, now) if item else 0
     db.session.commit()
     return fired
 
 
+def digest_pass(now: datetime, summary: SweepSummary) -> None:
+    """One digest per recipient with queued escalations (within the hourly cap), committed one by one."""
+    db.session.commit()
+    for recipient in digest.waiting_recipients():
+        locks.begin_write()
+        try:
+            summary.digests += digest.compose(recipient, now) is not None
+            db.session.commit()
+        except (IntegrityError, digest.Conflict):  # a concurrent pass took these alerts
+            db.session.rollback()
+            summary.skipped += 1
+
+
 def sweep(now: datetime | None = None, deliver: bool = True) -> SweepSummary:
-    """One pass, committing per item: fire every tier whose threshold has passed, then deliver
-    the pending notifications. Safe to run in several processes at once."""
+    """One pass, committing per item: fire the highest tier whose threshold has passed, write
+    one digest per recipient, then deliver the pending notifications. Safe to run in several
+    processes at once."""
     now = now or utcnow()
     summary = SweepSummary()
     db.session.commit()
@@ -164,6 +178,7 @@ def sweep(now: datetime | None = None, deliver: bool = True) -> SweepSummary:
             db.session.rollback()
             summary.skipped += 1
     release_pass(now)
+    digest_pass(now, summary)
     if deliver:
         summary.delivery = deliver_pending(max(now, utcnow()))  # rows written just now are due
     return summary

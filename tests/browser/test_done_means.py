@@ -62,6 +62,8 @@ def run_the_tour(page, app, sink, port: int) -> None:
         bug = db.session.scalar(select(Feedback).where(Feedback.title.startswith("Payment page")))
         bug.created_at -= timedelta(minutes=10)  # it came in ten minutes ago
         policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.priority == "P1"))
+        for tier in policy.tiers:  # escalation was switched on a quarter of an hour ago
+            tier.active_since -= timedelta(minutes=15)
         policies.save_policy(policy, priority="P1", first_response_minutes=1, resolution_minutes=2,
                              business_hours=False)  # the admin shortens the P1 target
         db.session.commit()
@@ -91,11 +93,11 @@ def run_the_tour(page, app, sink, port: int) -> None:
 
         # ... opens the new bug, makes it P1, takes it and replies to its submitter.
         page.goto(f"{url}/board/items/{bug.id}")
-        page.get_by_label("Impact").select_option("high")
+        page.get_by_label("Impact").select_option("high")  # the triage panel: one form, one submit
         page.get_by_label("Urgency").select_option("high")
-        page.get_by_role("button", name="Correct").click()
         page.get_by_label("Assignee").select_option(label="Sam Support")
-        page.get_by_role("button", name="Assign").click()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_text("Saved: classification")).to_be_visible()
         page.get_by_label("Comment").fill("Thanks Erin, we are refunding the second charge now.")
         page.get_by_label("Public reply").check()
         page.get_by_role("button", name="Add").click()
@@ -105,11 +107,14 @@ def run_the_tour(page, app, sink, port: int) -> None:
         assert (bug.priority, bug.assignee.email) == ("P1", AGENT)
         assert bug.resolution_due < bug.created_at + timedelta(minutes=3)  # the shortened target
 
-    assert "failed 0, dead 0" in sweep(port)  # the demo's older open items escalate too
+    assert "failed 0, dead 0" in sweep(port)  # the demo's backlog from before the tiers stays quiet
     to_submitter = sink.to("erin@example.com")
     assert len(to_submitter) == 1 and "refunding the second charge" in to_submitter[0]["body"]
-    escalations = [m for m in sink.messages if f"#{bug.id} " in m["subject"] and "resolution target" in m["subject"]]
-    assert sorted(m["to"][0] for m in escalations) == ["admin@demo.test", AGENT]  # the lead, the assignee
+    escalations = [m for m in sink.messages if f"#{bug.id} [P1]" in m["body"]]
+    # past every tier: only the highest that reaches someone fires (the team has no manager): the lead's
+    assert [m["to"][0] for m in escalations] == ["admin@demo.test"]
+    recipients = [m["to"][0] for m in sink.messages]
+    assert len(recipients) == len(set(recipients))  # one message per person per sweep
     before = len(sink.messages)
     sweep(port)
     assert len(sink.messages) == before  # each tier fires once

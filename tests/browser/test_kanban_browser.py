@@ -64,3 +64,24 @@ def test_without_javascript_the_card_form_moves_it(browser, live_app):
         assert status_of(item) == Status.IN_PROGRESS
     finally:
         context.close()
+
+
+def test_a_moved_card_lands_in_priority_order_and_the_counts_follow(page, live_app):
+    project = create_project("shop", "Shop")
+    urgent = stored(project, "Payments down", priority="P1")
+    minor = [stored(project, f"Typo {n}", priority="P4", status=Status.TRIAGED) for n in range(2)]
+    db.session.commit()
+    sign_in(page, live_app, make_user(Role.AGENT))
+    page.goto(f"{live_app.url}/board/kanban")
+    counts = {s: page.locator(f'.kanban-column[data-status="{s}"] .kanban-count') for s in ("new", "triaged")}
+    expect(counts["new"]).to_have_text("1")
+    expect(counts["triaged"]).to_have_text("2")
+    page.locator(f'.kanban-card[data-id="{urgent.id}"]').focus()
+    page.keyboard.press("ArrowRight")
+    ids = page.locator('.kanban-column[data-status="triaged"] .kanban-card')
+    expect(ids).to_have_count(3)
+    assert ids.first.get_attribute("data-id") == str(urgent.id)  # the P1 above the P4s
+    expect(counts["new"]).to_have_text("0")
+    expect(counts["triaged"]).to_have_text("3")
+    expect(page.locator("#kanban-status")).to_be_visible()  # said on the page, not only to screen readers
+    assert minor and status_of(urgent) == Status.TRIAGED

@@ -35,6 +35,7 @@ def save_project(form: ProjectForm, project: Project | None) -> Project:
     else:
         accounts.update_project(project, slug=form.slug.data, name=form.name.data, default_team=team)
     widget.set_allowed_origins(project, form.allowed_origins.data or "")
+    accounts.set_submitter_emails(project, form.notify_submitter_on_resolve.data)
     return project
 
 

@@ -32,7 +32,7 @@ from triage.models import (
 )
 from triage.services import accounts, get
 from triage.services.delivery import notify
-from triage.services.triage import policies, routing
+from triage.services.triage import policies, routing, sla
 from triage.web import back_to, commit_form
 
 OUTBOX_PAGE = 200
@@ -107,7 +107,8 @@ def sla_page(tier_forms: dict | None = None, status: int = 200):
     for policy in found:
         forms.setdefault(policy.id, TierForm(formdata=None)).webhook.choices = hooks
     return render_template("admin/sla.html", policies=found, tier_forms=forms, teams=accounts.all_teams(),
-                           action_form=ActionForm()), status
+                           action_form=ActionForm(), duration=sla.duration_text,
+                           calendar_words=sla.calendar_words), status
 
 
 @bp.route("/sla")
@@ -138,7 +139,8 @@ def add_tier(policy_id: int):
         form, form.channel, lambda: policies.add_tier(
             policy, deadline=Deadline(form.deadline.data), target=EscalationTarget(form.target.data),
             threshold_percent=form.threshold_percent.data, channel=DeliveryChannel(form.channel.data),
-            webhook_id=int(form.webhook.data) if form.webhook.data else None),
+            webhook_id=int(form.webhook.data) if form.webhook.data else None,
+            include_backlog=form.include_backlog.data),
         lambda _: back_to(f"Tier added to {policy.priority}.", "admin.sla_policies"),
         lambda: sla_page({policy_id: form}, 422))
 
@@ -161,12 +163,15 @@ def team_page(team: Team, form: CalendarForm, role_form: MemberRoleForm | None =
 def team_settings(team_id: int):
     """A team's business hours (for SLA clocks) and who is its lead and manager."""
     team = get(Team, team_id)
-    form = CalendarForm(data={**team.calendar, "days": ",".join(map(str, team.calendar.get("days", []))),
-                              "holidays": "\n".join(team.calendar.get("holidays", []))})
+    saved = team.calendar
+    form = CalendarForm(data={**saved, "days": [str(d) for d in saved.get("days", [])],
+                              "start": sla.clock_time(saved.get("start")), "end": sla.clock_time(saved.get("end")),
+                              "holidays": "\n".join(saved.get("holidays", []))})
     return commit_form(
         form, form.timezone, lambda: policies.set_calendar(
-            team, timezone=form.timezone.data or "", days=form.days.data or "", start=form.start.data or "",
-            end=form.end.data or "", holidays=form.holidays.data or ""),
+            team, timezone=form.timezone.data or "", days=",".join(form.days.data or []),
+            start=form.start.data.strftime("%H:%M") if form.start.data else "",
+            end=form.end.data.strftime("%H:%M") if form.end.data else "", holidays=form.holidays.data or ""),
         lambda _: back_to(f"Business hours of {team.name} saved.", "admin.sla_policies"),
         lambda: team_page(team, form, status=422 if form.errors else 200))
 

@@ -8,13 +8,16 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from triage.models import Channel, Deadline, DeliveryChannel, EscalationTarget, Kind, Priority, Strategy, TeamRole
+from triage.models import Category, Channel, Deadline, DeliveryChannel, EscalationTarget, Kind, Priority, Strategy, TeamRole
+from triage.services import DomainError
 from triage.services.delivery.notify import PRESETS
+from triage.services.triage import sla
 from triage.services.delivery.subscriptions import EVENTS
 
 
@@ -36,7 +39,7 @@ class RuleForm(FlaskForm):
     project = SelectField("Project is", validators=[Optional()])
     channel = SelectField("Channel is", choices=choices([c.value for c in Channel], "any"), validators=[Optional()])
     kind = SelectField("Kind is", choices=choices([k.value for k in Kind], "any"), validators=[Optional()])
-    category = StringField("Category is (e.g. bug, feature, question)", validators=[Optional(), Length(max=20)])
+    category = SelectField("Category is", choices=choices([c.value for c in Category], "any"), validators=[Optional()])
     priority = SelectField("Priority is", choices=choices([p.value for p in Priority], "any"), validators=[Optional()])
     tag = StringField("Has tag", validators=[Optional(), Length(max=50)])
     keyword = StringField("Title or text contains (any case)", validators=[Optional(), Length(max=200)])
@@ -59,12 +62,28 @@ class RuleForm(FlaskForm):
         return found
 
 
+class DurationField(StringField):
+    """A duration typed in words ("4 h", "3 days", "2 h 30 min"; a bare number is minutes),
+    held as minutes and shown back in the largest whole unit."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = sla.parse_duration(valuelist[0])
+            except DomainError as error:
+                raise ValueError(str(error)) from None
+
+    def _value(self) -> str:
+        return sla.duration_text(self.data) if isinstance(self.data, int) else ""
+
+
 class PolicyForm(FlaskForm):
     priority = SelectField("Priority", choices=choices([p.value for p in Priority]), validators=[DataRequired()])
-    first_response_minutes = IntegerField("First response within (minutes)",
-                                          validators=[DataRequired(), NumberRange(min=1, max=10**6)])
-    resolution_minutes = IntegerField("Resolution within (minutes)",
-                                      validators=[DataRequired(), NumberRange(min=1, max=10**6)])
+    first_response_minutes = DurationField("First response within (e.g. 4 h, 2 days, 45 min)",
+                                           validators=[InputRequired(), NumberRange(min=1, max=10**6)])
+    resolution_minutes = DurationField("Resolution within (e.g. 3 days)",
+                                       validators=[InputRequired(), NumberRange(min=1, max=10**6)])
     business_hours = BooleanField("Count in the team's business hours")
     submit = SubmitField("Save policy")
 
@@ -75,6 +94,7 @@ class TierForm(FlaskForm):
     target = SelectField("Notify", choices=choices([t.value for t in EscalationTarget]), validators=[DataRequired()])
     channel = SelectField("By", choices=choices([c.value for c in DeliveryChannel]), validators=[DataRequired()])
     webhook = SelectField("Webhook (for the webhook channel)", validators=[Optional()])
+    include_backlog = BooleanField("Also escalate the existing backlog (items already past this share)")
 
 
 class WebhookForm(FlaskForm):
@@ -91,9 +111,12 @@ class WebhookForm(FlaskForm):
 class CalendarForm(FlaskForm):
     timezone = StringField("Time zone (e.g. Europe/Berlin; empty: around the clock)",
                            validators=[Optional(), Length(max=60)])
-    days = StringField("Working days (0 = Monday), e.g. 0,1,2,3,4", validators=[Optional(), Length(max=20)])
-    start = StringField("From (HH:MM)", validators=[Optional(), Length(max=5)])
-    end = StringField("To (HH:MM)", validators=[Optional(), Length(max=5)])
+    days = SelectMultipleField("Working days (none ticked: Monday to Friday)",
+                               choices=[SelectChoice(str(n), name) for n, name in enumerate(sla.WEEKDAYS)],
+                               widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                               render_kw={"class": "list-unstyled"}, validators=[Optional()])
+    start = TimeField("From", validators=[Optional()])
+    end = TimeField("To", validators=[Optional()])
     holidays = TextAreaField("Holidays (YYYY-MM-DD, one per line)", validators=[Optional(), Length(max=4000)])
     submit = SubmitField("Save business hours")
 

@@ -89,6 +89,8 @@ def post_adoption(version: str):
     """One day's sessions ({"day", "sessions"}) or several ({"days": [...]}); a repeat replaces."""
     data = json_object()
     project = project_arg(data)
+    if "days" in data and ("day" in data or "sessions" in data):
+        raise InvalidSubmission({"days": "Give either day and sessions, or days: not both."})
     days = data.get("days", [data])
     if not isinstance(days, list) or not 1 <= len(days) <= 366 or not all(isinstance(d, dict) for d in days):
         raise InvalidSubmission({"days": "A list of 1 to 366 objects with day and sessions."})

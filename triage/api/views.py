@@ -154,7 +154,7 @@ def upload_attachment(item_id: int):
 @similar_limit
 def similar():
     """Open public reports of the key's project that read like `q`, for the widget's "me too"."""
-    project = checked_project(widget.project_by_public_key(request.args.get("key", "")))
+    project = keyed_project(request.args.get("key", ""))
     found = duplicates.similar_public(project.id, votes_schema.parse_query(request.args))
     response = jsonify(similar=[{"id": s.item.id, "title": s.item.title, "status": s.item.status.value,
                                  "votes": s.item.vote_count, "score": s.score} for s in found])
@@ -173,7 +173,7 @@ def me_too(item_id: int):
     if request.method == "OPTIONS":
         return preflight()
     data = json_object()
-    project = checked_project(widget.project_by_public_key(str(data.get("public_key") or "")))
+    project = keyed_project(str(data.get("public_key") or ""))
     item = intake.public_item(project, item_id)
     voter = votes_schema.parse_me_too(data)
     counted = votes.add_vote(item, email=voter.email, name=voter.name, browser=voter.visitor, source="me_too")

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 
@@ -15,3 +15,11 @@ class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
                        description="What uses it, e.g. \"nightly export script\".")
     submit = SubmitField("Create token")
+
+
+class NotificationsForm(FlaskForm):
+    """The emails a staff member chooses to get."""
+
+    email_on_assign = BooleanField("Email me when an item is assigned to me (not when I take it myself)")
+    email_escalations = BooleanField("Email me escalation digests (items past their SLA that a tier sends me)")
+    submit = SubmitField("Save")

@@ -9,6 +9,7 @@ from triage.auth.views import safe_next
 from triage.board import bp
 from triage.board.choices import form_problem, team_and_people_choices
 from triage.board.forms import BulkForm
+from triage.errors import wants_json
 from triage.extensions import db
 from triage.models import Role, Status, Team, User, parse_id
 from triage.services import DomainError, find
@@ -26,7 +27,11 @@ def bulk_form(formdata=None) -> BulkForm:
 def bulk_action():
     """Apply one action to the ticked items, all or nothing, then go back to the same page."""
     form = bulk_form(request.form)
+    back = safe_next(request.form.get("next")) or url_for("board.inbox")
     if not form.validate_on_submit():
+        if not request.form.getlist("ids") and not wants_json() and set(form.errors) == {"ids"}:
+            flash("Nothing was changed: tick at least one item first.", "warning")  # on the page, not an error page
+            return redirect(back, 303)
         raise DomainError("Select at least one item.") if form.ids.errors else form_problem(form)
     team, user = find(Team, parse_id(form.team.data)), find(User, parse_id(form.assignee.data))
     changed = bulk.apply(form.ids.data, form.action.data, current_user, team=team, user=user,
@@ -35,4 +40,4 @@ def bulk_action():
                          theme=form.theme.data or "")
     db.session.commit()
     flash(f"{changed} of {len(form.ids.data)} selected items changed.", "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("board.inbox"))
+    return redirect(back)

@@ -85,3 +85,13 @@ class ActionForm(FlaskForm):
 
 class PublicForm(FlaskForm):
     public = BooleanField("Public: end users see it, vote on it and are offered it as a similar report")
+
+
+class TriagePanelForm(ReclassifyForm):
+    """Every triage field of the item page in one form (team and assignee choices filled by the view)."""
+
+    team = SelectField("Team", validators=[Optional()])
+    assignee = SelectField("Assignee", validators=[Optional()])
+    theme = StringField("Theme", validators=[Optional(), Length(max=MAX_THEME)])
+    tags = StringField("Tags (comma-separated)", validators=[Optional(), Length(max=1000)])
+    status = SelectField("Status", choices=STATUS_CHOICES, validators=[DataRequired()])

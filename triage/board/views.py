@@ -10,14 +10,24 @@ from triage.auth.views import safe_next
 from triage.board import bp
 from triage.board.bulk import bulk_form
 from triage.board.choices import filter_choices, form_problem, share_choices, team_and_people_choices
-from triage.board.forms import (ActionForm, AssignForm, CommentForm, MergeForm, PublicForm, ReclassifyForm, SaveViewForm,
-                                StatusForm, ThemeForm)
+from triage.board.forms import (
+    ActionForm,
+    AssignForm,
+    CommentForm,
+    MergeForm,
+    PublicForm,
+    ReclassifyForm,
+    SaveViewForm,
+    StatusForm,
+    ThemeForm,
+    TriagePanelForm,
+)
 from triage.errors import wants_json
 from triage.models import Category, Level, Role, Status, Team, User, parse_id
 from triage.services import find, items
 from triage.services.intake import attachments
 from triage.services.triage import classify, sla
-from triage.services.items import duplicates, saved_views, votes
+from triage.services.items import duplicates, panel, saved_views, timeline, votes
 from triage.services.insights import themes
 from triage.services.items.inbox import InboxFilter, inbox_page
 from triage.web import back_to, commit_form
@@ -52,8 +62,13 @@ def render_item(feedback, status: int = 200, **forms):
     forms.setdefault("merge_form", MergeForm())
     forms.setdefault("unmerge_form", ActionForm())
     forms.setdefault("public_form", PublicForm(public=feedback.public))
+    forms.setdefault("panel_form", panel_form(feedback))
+    # The single-purpose forms (still posted by scripts and older pages) show no fields: their refusals go on top.
+    refusals = [f"{field.replace('_', ' ').capitalize()}: {', '.join(errors)}" for name, form in forms.items()
+                if name not in ("panel_form", "comment_form") for field, errors in form.errors.items()]
     return render_template("board/item.html", item=feedback, needs_review=classify.needs_review(feedback),
-                           project_themes=themes.project_themes(feedback.project_id),
+                           project_themes=themes.project_themes(feedback.project_id), refusals=refusals,
+                           timeline=timeline.sentences(list(feedback.events)),
                            look_alikes=duplicates.for_item(feedback), index_ready=duplicates.ready(feedback.project_id),
                            merged_in=items.merged_into_this(feedback),
                            voters=votes.voters(feedback), **forms), status
@@ -164,3 +179,33 @@ def item_change(feedback, form, name: str, field, change: Callable[[], bool], sa
                        lambda changed: back_to(saved if changed else "Nothing changed.", "board.item",
                                                item_id=feedback.id),
                        lambda: render_item(feedback, 422, **{name: form}))
+
+
+def panel_form(feedback, formdata=None) -> TriagePanelForm:
+    """The triage panel showing the item as it is (team and people choices as assign_form's)."""
+    category, impact, urgency = panel.shown_labels(feedback)
+    form = TriagePanelForm(formdata=formdata, category=category, impact=impact, urgency=urgency,
+                           team=str(feedback.team_id or ""), assignee=str(feedback.assignee_id or ""),
+                           theme=feedback.theme.name if feedback.theme else "", tags=", ".join(feedback.tags or []),
+                           status=feedback.status.value)
+    form.team.choices, form.assignee.choices = team_and_people_choices()
+    return form
+
+
+@bp.route("/items/<int:item_id>/triage", methods=["POST"])
+@roles_required(Role.AGENT)
+def triage_panel(item_id: int):
+    """The triage panel's one submit: each change made by its own verb, one commit."""
+    feedback = items.get_item(item_id)
+    form = panel_form(feedback, request.form)
+
+    def change() -> list[str]:
+        return panel.apply(feedback, current_user, panel.Triage(
+            category=form.category.data, impact=form.impact.data, urgency=form.urgency.data,
+            team_id=int(form.team.data) if form.team.data else None,
+            assignee_id=int(form.assignee.data) if form.assignee.data else None,
+            theme=form.theme.data or "", tags=panel.parse_tags(form.tags.data or ""), status=Status(form.status.data)))
+    return commit_form(form, form.status, change,
+                       lambda changed: back_to(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.",
+                                               "board.item", item_id=item_id),
+                       lambda: render_item(feedback, 422, panel_form=form))

@@ -3,6 +3,7 @@ from triage.models.accounts import ApiToken, Team, TeamMember, User, hash_api_to
 from triage.models.base import (
     ID_LIMIT,
     OPEN_STATUSES,
+    AlertState,
     Category,
     Channel,
     Deadline,
@@ -40,12 +41,12 @@ from triage.models.releases import (
     Verdict,
 )
 from triage.models.surveys import Survey, SurveyResponse
-from triage.models.workflow import EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
+from triage.models.workflow import EscalationAlert, EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
 
 __all__ = [
-    "ID_LIMIT", "OPEN_STATUSES", "AggregateMark", "ApiToken", "Attachment", "BackgroundJob", "Category", "Channel", "Comment", "DailyCount",
+    "ID_LIMIT", "OPEN_STATUSES", "AggregateMark", "AlertState", "ApiToken", "Attachment", "BackgroundJob", "Category", "Channel", "Comment", "DailyCount",
     "Deadline", "DeliveryChannel", "DeliveryStatus", "DisabledDefaultRule",
-    "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "ImpactWeights", "JobKind", "JobStatus", "Kind",
+    "EscalationAlert", "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "ImpactWeights", "JobKind", "JobStatus", "Kind",
     "KeywordRule", "Level", "ModelVersion", "Notification", "Priority", "Project", "RefusedAttempt", "Release", "ReleaseAdoption",
     "ReleaseFix", "ReleaseFollower", "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity",
     "SlaPolicy", "SpikeAlert", "Status", "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole",

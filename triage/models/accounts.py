@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie's identity: rotating it ends every session of the user.
     session_token: Mapped[str] = mapped_column(String(64), default=new_token)
+    # What the person chose to hear by email (their own page, /auth/account).
+    email_on_assign: Mapped[bool] = mapped_column(default=True)
+    email_escalations: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[TeamMember]] = relationship(

@@ -172,6 +172,14 @@ class DeliveryStatus(enum.Enum):
     DEAD = "dead"
 
 
+class AlertState(enum.Enum):
+    """What became of one escalation alert (an item's tier for one recipient)."""
+
+    QUEUED = "queued"  # waits for the recipient's next digest (or the hourly cap)
+    SENT = "sent"  # in a digest, or posted to its webhook
+    PASSED = "passed"  # a higher tier was due in the same sweep: only that one fires
+
+
 class SurveyKind(enum.Enum):
     NPS = "nps"
     CSAT = "csat"

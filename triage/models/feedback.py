@@ -40,6 +40,8 @@ class Project(db.Model):
     # Signs identities passed by the host page (HMAC), so visitors cannot pose as others.
     identity_secret: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(24))
     default_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    # Email the submitter (when they left an address) once their item is resolved or closed.
+    notify_submitter_on_resolve: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     default_team: Mapped[Team | None] = relationship()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from triage.extensions import db
 from triage.models.accounts import Team, User
 from triage.models.base import (
+    AlertState,
     Deadline,
     DeliveryChannel,
     DeliveryStatus,
@@ -70,7 +71,10 @@ class SlaPolicy(db.Model):
 
 
 class EscalationTier(db.Model):
-    """At `threshold_percent` of a deadline's target, notify someone by some channel."""
+    """At `threshold_percent` of a deadline's target, notify someone by some channel.
+
+    Items already past the threshold when the tier was added (`active_since`) are its backlog:
+    they are not escalated unless the admin asked for it (`include_backlog`)."""
 
     __tablename__ = "escalation_tiers"
 
@@ -81,6 +85,8 @@ class EscalationTier(db.Model):
     target: Mapped[EscalationTarget] = mapped_column(str_enum(EscalationTarget))
     channel: Mapped[DeliveryChannel] = mapped_column(str_enum(DeliveryChannel), default=DeliveryChannel.EMAIL)
     webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id", ondelete="SET NULL"))
+    active_since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    include_backlog: Mapped[bool] = mapped_column(default=False)
 
     policy: Mapped[SlaPolicy] = relationship(back_populates="tiers")
     webhook: Mapped[Webhook | None] = relationship()
@@ -132,6 +138,33 @@ class Notification(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.channel.value} {self.status.value} {self.dedupe_key!r}>"
+
+
+class EscalationAlert(db.Model):
+    """One tier firing for one item, deadline and due time, to one recipient.
+
+    Its `key` (`esc:{item}:{deadline}:{due}:{tier}:{recipient}`) is unique, so a tier fires once
+    per item and deadline whatever the sweeps do. Email alerts wait (queued) until the sweep
+    puts them in the recipient's digest; webhook alerts are posted one by one."""
+
+    __tablename__ = "escalation_alerts"
+    __table_args__ = (Index("ix_escalation_alerts_state_recipient", "state", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_tiers.id", ondelete="SET NULL"))
+    threshold_percent: Mapped[int]
+    deadline: Mapped[Deadline] = mapped_column(str_enum(Deadline))
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel: Mapped[DeliveryChannel] = mapped_column(str_enum(DeliveryChannel))
+    recipient: Mapped[str] = mapped_column(String(500), default="")
+    state: Mapped[AlertState] = mapped_column(str_enum(AlertState))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<EscalationAlert {self.id} {self.state.value} {self.key!r}>"
 
 
 class SavedView(db.Model):

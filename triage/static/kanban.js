@@ -32,7 +32,10 @@
         return data;
       });
     }).then(function (data) {
-      target.querySelector(".kanban-cards").appendChild(card);
+      var source = columnOf(card.dataset.status);
+      place(card, target.querySelector(".kanban-cards"));
+      count(source, -1);
+      count(target, 1);
       card.dataset.status = data.status;
       var select = card.querySelector("select[name=status]");
       if (select) { select.value = data.status; }
@@ -41,6 +44,22 @@
     }).catch(function (error) {
       say("#" + card.dataset.id + " was not moved: " + error.message);
     }).then(function () { card.removeAttribute("aria-busy"); });
+  }
+
+  // The moved card goes where the column's priority order puts it (P1 first; ties: after the others).
+  function place(card, cards) {
+    var after = Array.prototype.slice.call(cards.querySelectorAll(".kanban-card")).filter(function (other) {
+      return other !== card && other.dataset.rank > card.dataset.rank;
+    })[0];
+    cards.insertBefore(card, after || null);
+  }
+
+  function count(column, change) {
+    var badge = column && column.querySelector(".kanban-count");
+    if (!badge) { return; }
+    var value = parseInt(badge.dataset.count, 10) + change;
+    badge.dataset.count = value;
+    badge.textContent = value + (badge.dataset.more || "");
   }
 
   function neighbour(card, offset) {

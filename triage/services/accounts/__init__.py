@@ -137,6 +137,12 @@ def create_project(slug: str, name: str, default_team: Team | None = None) -> Pr
     return project
 
 
+def set_submitter_emails(project: Project, on_resolve: bool) -> None:
+    """Whether submitters are emailed when their item is resolved or closed (flushes)."""
+    project.notify_submitter_on_resolve = on_resolve
+    db.session.flush()
+
+
 def update_project(project: Project, *, slug: str, name: str, default_team: Team | None) -> None:
     """Rename a project or change its slug (which moves its public form's address)."""
     slug = validate_slug(slug)

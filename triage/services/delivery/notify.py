@@ -103,21 +103,25 @@ def notify_merged(item: Feedback, survivor: Feedback, emails: list[str]) -> list
 
 # Moves an end user hears about; new and triaged are the board's own business.
 TOLD_STATUSES = {"in_progress", "waiting", "resolved", "closed"}
+CLOSING = {"resolved", "closed"}
 
 
 def notify_followers_of_status(item: Feedback, event_id: int, old: str, new: str) -> list[Notification]:
     """Queue an email per submitter and follower when the item moves to a status they care
-    about (in progress, waiting, resolved, closed), keyed by the status Event."""
-    if new not in TOLD_STATUSES:
+    about (in progress, waiting, resolved, closed), keyed by the status Event; none when the
+    project switched these emails off (`notify_submitter_on_resolve`)."""
+    if new not in TOLD_STATUSES or not item.project.notify_submitter_on_resolve:
+        return []
+    if {old, new} <= CLOSING:  # resolved -> closed: nothing new to say
         return []
     link = absolute_url("intake.status", token=item.status_token)
-    label = new.replace("_", " ")
-    text = f"Your request \"{item.title}\" is now {label} (it was {old.replace('_', ' ')}).\n\n" \
+    label, title = new.replace("_", " "), " ".join(item.title.split())
+    text = f"Your request \"{title}\" is now {label} (it was {old.replace('_', ' ')}).\n\n" \
            f"Follow it here: {link}\n"
     queued = []
     for email in recipients(item):
         note = enqueue(dedupe_key=f"status:{event_id}:{email.lower()}", channel=DeliveryChannel.EMAIL,
-                       recipient=email, subject=f"[{label}] {item.title}", text=text, feedback=item,
+                       recipient=email, subject=f"[{label}] {title}", text=text, feedback=item,
                        data={"event": "status_changed", "status": new, "status_url": link})
         if note is not None:
             queued.append(note)
@@ -167,8 +171,8 @@ def deliver(note_id: int) -> DeliveryStatus:
             note.status = DeliveryStatus.DEAD
     else:
         note.status, note.sent_at, note.last_error = DeliveryStatus.SENT, utcnow(), None
-        if note.feedback_id:
-            db.session.add(Event(feedback_id=note.feedback_id, kind="notified",
+        for item_id in [note.feedback_id] if note.feedback_id else note.payload.get("item_ids", []):
+            db.session.add(Event(feedback_id=item_id, kind="notified",
                                  data={"channel": note.channel.value, "recipient": note.recipient,
                                        "subject": note.subject}))
     db.session.flush()

@@ -1,12 +1,22 @@
 """Escalation: as a deadline's time runs out, the tiers of the item's SLA policy fire.
 
 A tier fires at `threshold_percent` of the deadline's target (75: remind the assignee,
-100: tell the team lead, 150: tell the manager...). Each firing writes its notifications
-to the outbox under keys `esc:{item}:{deadline}:{due}:{tier}:{recipient}`, so a tier fires
-once per item and deadline: across restarts (the rows stay), and when two passes run at
-once (the sweep job in `triage.worker` locks the item row with SKIP LOCKED on PostgreSQL or
-takes the database's write lock on SQLite, and the unique key refuses whatever slips through).
-The verbs here flush; the job commits.
+100: tell the team lead, 150: tell the manager...). Escalations inform instead of flooding:
+
+- a sweep that finds an item past several tiers of a deadline fires only the highest; the
+  lower ones are recorded as passed and never sent;
+- items already past a tier's threshold when the tier was added (its `active_since`) are
+  its backlog: left alone, unless the admin ticked "also escalate the existing backlog";
+- email alerts are not sent one by one: they wait (queued) for the recipient's digest, which
+  the sweep writes after the items (`triage.services.triage.digest`). Webhook tiers post one
+  message per item as before.
+
+Each decision is an EscalationAlert under the unique key
+`esc:{item}:{deadline}:{due}:{tier}:{recipient}` (`passed` for the recipient of a tier that
+is not sent), so a tier fires once per item and deadline: across restarts (the
+rows stay), and when two passes run at once (the sweep job in `triage.worker` locks the item
+row with SKIP LOCKED on PostgreSQL or takes the database's write lock on SQLite, and the
+unique key refuses whatever slips through). The verbs here flush; the job commits.
 """
 from __future__ import annotations
 
@@ -17,13 +27,14 @@ from sqlalchemy import and_, or_, select
 from triage.extensions import db
 from triage.models import (
     OPEN_STATUSES,
+    AlertState,
     Deadline,
     DeliveryChannel,
+    EscalationAlert,
     EscalationTarget,
     EscalationTier,
     Event,
     Feedback,
-    Notification,
     SlaPolicy,
     Status,
     TeamRole,
@@ -58,8 +69,13 @@ def dedupe_base(item: Feedback, tier: EscalationTier, due: datetime) -> str:
 
 
 def already_fired(base: str) -> bool:
-    query = select(Notification.id).where(Notification.dedupe_key.startswith(base + ":", autoescape=True))
+    """Whether the tier was decided (fired, passed or backlog) for this item and due time."""
+    query = select(EscalationAlert.id).where(EscalationAlert.key.startswith(base + ":", autoescape=True))
     return db.session.scalar(query.limit(1)) is not None
+
+
+def target_minutes(policy: SlaPolicy, deadline: Deadline) -> int:
+    return policy.first_response_minutes if deadline == Deadline.FIRST_RESPONSE else policy.resolution_minutes
 
 
 def pending_tiers(item: Feedback, now: datetime) -> list[tuple[EscalationTier, datetime]]:
@@ -69,17 +85,60 @@ def pending_tiers(item: Feedback, now: datetime) -> list[tuple[EscalationTier, d
         return []
     calendar, found = sla.calendar_for(item, policy), []
     for deadline, due in running_deadlines(item):
-        target = policy.first_response_minutes if deadline == Deadline.FIRST_RESPONSE else policy.resolution_minutes
-        share = elapsed_percent(due, target, now, calendar)
+        share = elapsed_percent(due, target_minutes(policy, deadline), now, calendar)
         found += [(tier, due) for tier in policy.tiers
                   if tier.deadline == deadline and share >= tier.threshold_percent
                   and not already_fired(dedupe_base(item, tier, due))]
     return found
 
 
+def is_backlog(item: Feedback, tier: EscalationTier, due: datetime) -> bool:
+    """Whether the item was already past the tier's threshold when the tier was added
+    (and the admin did not ask to escalate that backlog)."""
+    if tier.include_backlog or item.created_at >= tier.active_since:
+        return False
+    policy = tier.policy
+    share = elapsed_percent(due, target_minutes(policy, tier.deadline), tier.active_since,
+                            sla.calendar_for(item, policy))
+    return share >= tier.threshold_percent
+
+
+def escalate_item(item: Feedback, now: datetime) -> int:
+    """Decide the item's pending tiers (flushes): per deadline, leaving the tiers' backlog
+    alone (not recorded: an admin may still ask for it), the highest tier that can tell
+    someone fires and those below it are recorded as passed (a tier nobody can receive is
+    tried again at the next pass).
+    Returns how many tiers fired (0 or 1 per deadline)."""
+    by_deadline: dict[tuple[Deadline, datetime], list[EscalationTier]] = {}
+    for tier, due in pending_tiers(item, now):
+        by_deadline.setdefault((tier.deadline, due), []).append(tier)
+    fired = 0
+    for (_, due), tiers in by_deadline.items():
+        live = sorted((t for t in tiers if not is_backlog(item, t, due)),
+                      key=lambda t: t.threshold_percent, reverse=True)
+        for rank, tier in enumerate(live):
+            if escalate(item, tier, due):  # the highest tier that can tell someone
+                fired += 1
+                for lower in live[rank + 1:]:
+                    record(item, lower, due, AlertState.PASSED)
+                break
+    db.session.flush()
+    return fired
+
+
+def record(item: Feedback, tier: EscalationTier, due: datetime, state: AlertState) -> EscalationAlert:
+    """An alert that is not sent: the tier passed (a higher one fired)."""
+    alert = EscalationAlert(key=f"{dedupe_base(item, tier, due)}:{state.value}", feedback_id=item.id,
+                            tier_id=tier.id, threshold_percent=tier.threshold_percent, deadline=tier.deadline,
+                            due=due, channel=tier.channel, state=state)
+    db.session.add(alert)
+    return alert
+
+
 def targets(item: Feedback, tier: EscalationTier) -> list[tuple[str, str, object]]:
     """(key suffix, recipient, webhook) per notification: the tier's webhook, or the emails of
-    the assignee (the team leads when unassigned), the team leads or the team managers."""
+    the assignee (the team leads when unassigned), the team leads or the team managers
+    (those who did not switch escalation emails off)."""
     if tier.channel == DeliveryChannel.WEBHOOK:
         hook = tier.webhook
         return [("wh", hook.url, hook)] if hook and hook.active else []
@@ -88,7 +147,7 @@ def targets(item: Feedback, tier: EscalationTier) -> list[tuple[str, str, object
     else:
         role = TeamRole.MANAGER if tier.target == EscalationTarget.MANAGER else TeamRole.LEAD
         people = [u for u in item.team.members_with(role) if u.active] if item.team else []
-    return [(f"u{u.id}", u.email, None) for u in people]
+    return [(f"u{u.id}", u.email, None) for u in people if u.email_escalations]
 
 
 def message(item: Feedback, tier: EscalationTier, due: datetime) -> tuple[str, str]:
@@ -101,18 +160,26 @@ def message(item: Feedback, tier: EscalationTier, due: datetime) -> tuple[str, s
 
 
 def escalate(item: Feedback, tier: EscalationTier, due: datetime) -> bool:
-    """Queue the tier's notifications for this item and deadline, record Event("escalated")
-    and raise the item's escalation level (flushes). False when it already fired or nobody
-    can be told (it is tried again at the next pass)."""
+    """Fire the tier for this item and deadline (flushes): an alert per recipient, queued for
+    the recipient's digest (email) or posted at once (webhook); record Event("escalated") and
+    raise the item's escalation level. False when it already fired or nobody can be told
+    (it is tried again at the next pass)."""
     base = dedupe_base(item, tier, due)
     found = targets(item, tier)
     if already_fired(base) or not found:
         return False
-    subject, text = message(item, tier, due)
     for suffix, recipient, webhook in found:
-        notify.enqueue(dedupe_key=f"{base}:{suffix}", channel=tier.channel, recipient=recipient,
-                       subject=subject, text=text, feedback=item, webhook=webhook,
-                       data={"event": "escalated", "item_id": item.id, "tier_id": tier.id})
+        alert = EscalationAlert(key=f"{base}:{suffix}", feedback_id=item.id, tier_id=tier.id,
+                                threshold_percent=tier.threshold_percent, deadline=tier.deadline, due=due,
+                                channel=tier.channel, recipient=recipient, state=AlertState.QUEUED)
+        if webhook is not None:
+            subject, text = message(item, tier, due)
+            note = notify.enqueue(
+                dedupe_key=f"{base}:{suffix}", channel=tier.channel, recipient=recipient, subject=subject,
+                text=text, feedback=item, webhook=webhook,
+                data={"event": "escalated", "item_id": item.id, "tier_id": tier.id})
+            alert.notification_id, alert.state = (note.id if note else None), AlertState.SENT
+        db.session.add(alert)
     rank = [t.id for t in tier.policy.tiers if t.deadline == tier.deadline].index(tier.id) + 1
     item.escalation_level = max(item.escalation_level, rank)
     db.session.add(Event(feedback=item, kind="escalated", data={

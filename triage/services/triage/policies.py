@@ -51,15 +51,17 @@ def save_policy(policy: SlaPolicy | None, *, priority: str, first_response_minut
 
 
 def add_tier(policy: SlaPolicy, *, deadline: Deadline, threshold_percent: int, target: EscalationTarget,
-             channel: DeliveryChannel, webhook_id: int | None) -> EscalationTier:
-    """Add an escalation tier; the webhook channel needs a webhook, email needs none."""
+             channel: DeliveryChannel, webhook_id: int | None, include_backlog: bool = False) -> EscalationTier:
+    """Add an escalation tier, active from now; the webhook channel needs a webhook, email
+    needs none. Items already past its threshold are escalated only with `include_backlog`."""
     if not 1 <= threshold_percent <= 1000:
         raise DomainError("The threshold is a percentage from 1 to 1000.")
     webhook = db.session.get(Webhook, webhook_id) if webhook_id else None
     if channel == DeliveryChannel.WEBHOOK and webhook is None:
         raise DomainError("Choose the webhook this tier posts to.")
     tier = EscalationTier(deadline=deadline, threshold_percent=threshold_percent, target=target,
-                          channel=channel, webhook=webhook if channel == DeliveryChannel.WEBHOOK else None)
+                          channel=channel, webhook=webhook if channel == DeliveryChannel.WEBHOOK else None,
+                          include_backlog=include_backlog)
     policy.tiers.append(tier)
     db.session.flush()
     return tier

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from triage.extensions import db
 from triage.models import (
     OPEN_STATUSES,
+    Category,
     Channel,
     Event,
     Feedback,
@@ -194,7 +195,7 @@ def clean_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
     if unknown := set(cleaned) - set(CONDITION_KEYS):
         raise DomainError(f"Unknown conditions: {', '.join(sorted(unknown))}.")
     allowed = {"channel": {c.value for c in Channel}, "kind": {k.value for k in Kind},
-               "priority": {p.value for p in Priority}}
+               "priority": {p.value for p in Priority}, "category": {c.value for c in Category}}
     for key, values in allowed.items():
         if key in cleaned and cleaned[key] not in values:
             raise DomainError(f"{cleaned[key]!r} is not a valid {key}.")

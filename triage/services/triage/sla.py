@@ -8,6 +8,7 @@ Event("sla_resumed") so a later recomputation (priority change) keeps the shift.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -188,6 +189,56 @@ def readable_duration(minutes: int) -> str:
         hours, rest = divmod(minutes, 60)
         return f"{hours} h {rest} min" if hours < 10 and rest else f"{hours} h"
     return f"{minutes // (24 * 60)} days"
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def clock_time(text: str | None) -> time | None:
+    """"09:30" as a time of day (None for none or nonsense): what a time input shows."""
+    try:
+        return datetime.strptime(text or "", "%H:%M").time()
+    except ValueError:
+        return None
+
+
+def calendar_words(raw: dict | None) -> str:
+    """A team's business hours as people say them: "Europe/Berlin, Monday to Friday, 09:00–17:00"."""
+    if not raw:
+        return "around the clock"
+    days = sorted(raw.get("days", []))
+    if days and days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        named = f"{WEEKDAYS[days[0]]} to {WEEKDAYS[days[-1]]}"
+    else:
+        named = ", ".join(WEEKDAYS[d] for d in days if 0 <= d < 7) or "no days"
+    return f"{raw.get('timezone')}, {named}, {raw.get('start')}–{raw.get('end')}"
+
+
+UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60, "hrs": 60, "hour": 60,
+         "hours": 60, "d": 1440, "day": 1440, "days": 1440, "w": 10080, "week": 10080, "weeks": 10080}
+DURATION_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]*)")
+
+
+def parse_duration(text: str) -> int:
+    """Minutes in a duration as people type it: "90 min", "4 h", "2 h 30 min", "1.5 days", "1 week";
+    a bare number is minutes. Raises DomainError for anything else or less than a minute."""
+    cleaned = text.strip().lower()
+    parts = DURATION_PART.findall(cleaned)
+    if not parts or DURATION_PART.sub("", cleaned).strip(" ,and") or any(u and u not in UNITS for _, u in parts):
+        raise DomainError(f"{text.strip()!r} is not a duration: write e.g. 45 min, 4 h, 2 h 30 min or 3 days.")
+    minutes = round(sum(float(n.replace(",", ".")) * UNITS[u or "min"] for n, u in parts))
+    if minutes < 1:
+        raise DomainError("A duration is at least one minute.")
+    return minutes
+
+
+def duration_text(minutes: int) -> str:
+    """Minutes exactly, in the largest whole unit: "3 days", "36 h", "2 h 30 min", "45 min"."""
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} day{'s' if minutes != 1440 else ''}"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes > 60 else f"{minutes} min"
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from triage import create_app  # noqa: E402
 from triage.extensions import db  # noqa: E402
 from triage.models import Feedback, Role, Team, TeamMember, User  # noqa: E402
-from triage.services import accounts, inbox  # noqa: E402
+from triage.services import accounts  # noqa: E402
+from triage.services.items import inbox  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench horse battery staple"

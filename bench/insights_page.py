@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -29,15 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text, update  # noqa: E402
+from sqlalchemy import insert, select, text, update  # noqa: E402
 
 from triage import create_app, worker  # noqa: E402
 from triage.extensions import db  # noqa: E402
 from triage.models import DailyCount, Feedback, Role, Theme, utcnow  # noqa: E402
 from triage.services import accounts  # noqa: E402
 from triage.services.insights import page  # noqa: E402
+from bench.board import database  # noqa: E402  (a fresh SQLite file or PostgreSQL schema)
 
-PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench horse battery staple"
 THEMES, REPORTERS = 200, 20_000
 PRIORITIES = ["P1"] * 5 + ["P2"] * 15 + ["P3"] * 30 + ["P4"] * 25 + ["P5"] * 15 + [None] * 10
@@ -86,21 +85,6 @@ def time_page(client, url: str, requests: int, cold: bool) -> tuple[float, float
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-
-
-def database(kind: str, workdir: Path):
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / 'insights.db'}", lambda: None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-    return f"{PG_SERVER}?options=-csearch_path%3D{schema}%2Cpublic", drop
 
 
 def bench_database(kind: str, sizes: list[int], requests: int) -> None:

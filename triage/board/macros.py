@@ -1,7 +1,7 @@
 """Macros: the staff page that manages them, and applying one from the item page."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask_login import current_user
 
 from triage.auth import roles_required
@@ -58,7 +58,7 @@ def delete_macro(macro_id: int):
 def apply_macro(item_id: int):
     """Send the macro's reply (as previewed and edited), then its status and tags: one commit."""
     feedback = items.get_item(item_id)
-    form = apply_form()
+    form = apply_form(request.form)
     return commit_form(form, form.macro, lambda: macros.apply_macro(
         feedback, macros.get_macro(current_user, parse_id(form.macro.data)), current_user, form.body.data),
         lambda changed: back_to(f"Macro applied: {', '.join(changed)}.", "board.item", item_id=item_id),

@@ -47,24 +47,30 @@ def snapshot(item: Feedback) -> dict[str, Any]:
     return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
 
 
-def record(actor: User, action: str, found: list[Feedback], before: dict[int, dict]) -> BulkUndo | None:
-    """Replace the actor's undo record by one for this action (flushes); None when nothing changed."""
-    db.session.execute(delete(BulkUndo).where(BulkUndo.actor_id == actor.id))
+def record(actor: User, action: str, found: list[Feedback], before: dict[int, dict]) -> BulkUndo:
+    """Store the actor's undo record for this action, which supersedes their earlier ones (flushes).
+
+    Superseded records stay until they expire (then the next record deletes them), so that ids
+    keep growing and a stale Undo button cannot reach a newer action."""
+    db.session.execute(delete(BulkUndo).where(BulkUndo.actor_id == actor.id,
+                                              BulkUndo.created_at < utcnow() - timedelta(minutes=UNDO_MINUTES)))
     changes = [{"id": item.id, "before": before[item.id], "after": after}
                for item in found if (after := snapshot(item)) != before[item.id]]
-    if not changes:
-        return None
     undo = BulkUndo(actor_id=actor.id, action=action, changes=changes)
     db.session.add(undo)
     db.session.flush()
     return undo
 
 
+def newest(actor_id: int) -> BulkUndo | None:
+    return db.session.scalar(select(BulkUndo).where(BulkUndo.actor_id == actor_id)
+                             .order_by(BulkUndo.id.desc()).limit(1))
+
+
 def latest(actor: User) -> BulkUndo | None:
-    """The actor's last bulk action while it can still be undone."""
-    found = db.session.scalar(select(BulkUndo).where(BulkUndo.actor_id == actor.id, BulkUndo.undone_at.is_(None))
-                              .order_by(BulkUndo.id.desc()).limit(1))
-    return found if found is not None and not expired(found) else None
+    """The actor's last bulk action while it can still be undone (it changed something)."""
+    found = newest(actor.id)
+    return found if found is not None and found.changes and not found.undone_at and not expired(found) else None
 
 
 def expired(found: BulkUndo) -> bool:
@@ -74,7 +80,7 @@ def expired(found: BulkUndo) -> bool:
 def undo(undo_id: int, actor: User) -> Outcome:
     """Undo the bulk action (flushes): only its author or an admin, once, within UNDO_MINUTES."""
     found = db.session.get(BulkUndo, undo_id) if valid_id(undo_id) else None
-    if found is None:
+    if found is None or newest(found.actor_id) is not found:
         raise NotFound("That bulk action can no longer be undone (a newer one replaced it).")
     if found.actor_id != actor.id and actor.role != Role.ADMIN:
         raise Forbidden("Only the person who made a bulk action (or an admin) can undo it.")

@@ -137,6 +137,8 @@ def test_another_agents_personal_macro_cannot_be_opened_changed_or_deleted(clien
     assert client.get("/board/macros/99999999999").status_code == 404
     auth.logout()
     auth.login(admin)
+    form = client.get(f"/board/macros/{theirs.id}").get_data(as_text=True)
+    assert 'value="fixed, replied"' in form and '<option selected value="resolved">' in form
     assert post_macro(client, f"/board/macros/{theirs.id}", name="Renamed").status_code == 302
     assert db.session.get(Macro, theirs.id).name == "Renamed"
 
@@ -182,5 +184,7 @@ def test_a_bulk_macro_fills_each_reply_for_its_own_item(client, auth, agent, pro
     assert response.status_code == 302
     bodies = sorted(db.session.scalars(select(Comment.body)))
     assert bodies == [f"Hi Ann, #{item.id} is fixed.", f"Hi Bob, #{second.id} is fixed."]
+    assert client.post("/board/bulk", data={"csrf_token": token, "ids": [str(item.id)], "action": "macro",
+                                            "macro": ""}).status_code == 422  # no macro chosen
     db.session.expire_all()
     assert {i.status for i in (item, second)} == {Status.RESOLVED}

@@ -35,7 +35,7 @@ def bulk_action():
             return redirect(back, 303)
         raise DomainError("Select at least one item.") if form.ids.errors else form_problem(form)
     team, user = find(Team, parse_id(form.team.data)), find(User, parse_id(form.assignee.data))
-    macro = macros.get_macro(current_user, parse_id(form.macro.data)) if form.action.data == "macro" else None
+    macro = macros.get_macro(current_user, parse_id(form.macro.data)) if form.macro.data else None
     changed = bulk.apply(form.ids.data, form.action.data, current_user, team=team, user=user,
                          status=Status(form.status.data) if form.status.data else None,
                          impact=form.impact.data, urgency=form.urgency.data, tag=form.tag.data or "",

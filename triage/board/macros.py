@@ -39,9 +39,9 @@ def macro_list():
 @bp.route("/macros/<int:macro_id>", methods=["GET", "POST"])
 @roles_required(Role.AGENT)
 def edit_macro(macro_id: int):
-    macro = macros.get_macro(current_user, macro_id)
-    macros.check_manage(current_user, macro)
-    form = MacroForm(obj=macro, tags=", ".join(macro.tags or []), status=macro.status.value if macro.status else "")
+    macro = macros.get_macro(current_user, macro_id)  # someone else's personal macro: 404
+    form = MacroForm(name=macro.name, body=macro.body, status=macro.status.value if macro.status else "",
+                     tags=", ".join(macro.tags or []), shared=macro.shared)
     return save(form, macro)
 
 

@@ -7,4 +7,4 @@ from triage.models import Role
 bp = Blueprint("board", __name__, url_prefix="/board")
 require_roles(bp, [Role.AGENT, Role.PM])
 
-from triage.board import bulk, duplicates, kanban, saved_views, views  # noqa: E402,F401
+from triage.board import bulk, duplicates, kanban, macros, saved_views, views  # noqa: E402,F401

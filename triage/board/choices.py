@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from triage.board.forms import ApplyMacroForm
 from triage.models import Category, Channel, Kind, Priority, Status
 from triage.services import DomainError, accounts
 from triage.services.insights import themes
+from triage.services.items import macros
 
 
 def team_and_people_choices() -> tuple[list, list]:
@@ -15,6 +17,19 @@ def team_and_people_choices() -> tuple[list, list]:
     people = sorted({m.user for t in teams for m in t.memberships if m.user.active}, key=lambda u: u.display_name)
     return ([SelectChoice("", "— no team —")] + [SelectChoice(str(t.id), t.name) for t in teams],
             [SelectChoice("", "— nobody —")] + [SelectChoice(str(u.id), u.display_name) for u in people])
+
+
+def macro_choices() -> list[SelectChoice]:
+    """The macros the signed-in person can apply (shared ones and their own)."""
+    return [SelectChoice("", "— choose a macro —")] + [SelectChoice(str(m.id), m.name)
+                                                       for m in macros.usable_macros(current_user)]
+
+
+def apply_form(formdata=None) -> ApplyMacroForm:
+    """The item page's macro form (choices: macro_choices)."""
+    form = ApplyMacroForm(formdata=formdata)
+    form.macro.choices = macro_choices()
+    return form
 
 
 def share_choices() -> list[SelectChoice]:

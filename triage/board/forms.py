@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from triage.models import Category, Level, Status
 from triage.services.items import MAX_COMMENT
+from triage.services.items.macros import MAX_NAME as MAX_MACRO_NAME
 from triage.services.insights.themes import MAX_NAME as MAX_THEME
 
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in Status]
@@ -55,7 +56,7 @@ class SaveViewForm(FlaskForm):
 
 BULK_ACTIONS = [SelectChoice("assign", "Assign"), SelectChoice("status", "Set status"),
                 SelectChoice("reclassify", "Set impact/urgency"), SelectChoice("tag", "Add tag"),
-                SelectChoice("theme", "Set theme"),
+                SelectChoice("theme", "Set theme"), SelectChoice("macro", "Apply macro"),
                 SelectChoice("merge", "Merge into the oldest")]
 
 
@@ -71,6 +72,25 @@ class BulkForm(FlaskForm):
     urgency = SelectField("Urgency", choices=level_choices(), validators=[Optional()])
     tag = StringField("Tag", validators=[Optional(), Length(max=40)])
     theme = StringField("Theme", validators=[Optional(), Length(max=MAX_THEME)])
+    macro = SelectField("Macro", validators=[Optional()])
+
+
+class MacroForm(FlaskForm):
+    """A saved reply: its text with placeholders, and optionally a status to set and tags to add."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=MAX_MACRO_NAME)])
+    body = TextAreaField("Reply", validators=[DataRequired(), Length(max=MAX_COMMENT)])
+    status = SelectField("Then set the status to", choices=[SelectChoice("", "— leave as is —"), *STATUS_CHOICES],
+                         validators=[Optional()])
+    tags = StringField("And add the tags (comma-separated)", validators=[Optional(), Length(max=1000)])
+    shared = BooleanField("Shared with all staff (otherwise only you see it)")
+
+
+class ApplyMacroForm(FlaskForm):
+    """Apply a macro to the item: the reply as previewed and perhaps edited (blank: the macro as filled)."""
+
+    macro = SelectField("Macro", validators=[DataRequired()])
+    body = TextAreaField("Reply to send", validators=[Optional(), Length(max=MAX_COMMENT)])
 
 
 class MergeForm(FlaskForm):

@@ -9,7 +9,7 @@ from triage.auth import roles_required
 from triage.auth.views import safe_next
 from triage.board import bp
 from triage.board.bulk import bulk_form
-from triage.board.choices import filter_choices, form_problem, share_choices, team_and_people_choices
+from triage.board.choices import apply_form, filter_choices, form_problem, share_choices, team_and_people_choices
 from triage.board.forms import (
     ActionForm,
     AssignForm,
@@ -27,7 +27,7 @@ from triage.models import Category, Level, Role, Status, Team, User, parse_id
 from triage.services import find, items
 from triage.services.intake import attachments
 from triage.services.triage import classify, sla
-from triage.services.items import duplicates, panel, saved_views, timeline, votes
+from triage.services.items import bulk_undo, duplicates, macros, panel, saved_views, timeline, votes
 from triage.services.insights import themes
 from triage.services.items.inbox import InboxFilter, inbox_page
 from triage.web import back_to, commit_form
@@ -47,7 +47,9 @@ def inbox_context() -> dict:
     save_form.share_team.choices = share_choices()
     actions = bulk_form()
     return {**filter_choices(actions.team.choices, actions.assignee.choices), "saved": views,
-            "counts": saved_views.view_counts(views), "save_form": save_form, "bulk_form": actions}
+            "counts": saved_views.view_counts(views), "save_form": save_form, "bulk_form": actions,
+            "undo": bulk_undo.latest(current_user) if current_user.has_role(Role.AGENT) else None,
+            "undo_minutes": bulk_undo.UNDO_MINUTES}
 
 
 def render_item(feedback, status: int = 200, **forms):
@@ -63,15 +65,23 @@ def render_item(feedback, status: int = 200, **forms):
     forms.setdefault("unmerge_form", ActionForm())
     forms.setdefault("public_form", PublicForm(public=feedback.public))
     forms.setdefault("panel_form", panel_form(feedback))
+    forms.setdefault("macro_form", apply_form())
     # The single-purpose forms (still posted by scripts and older pages) show no fields: their refusals go on top.
     refusals = [f"{field.replace('_', ' ').capitalize()}: {', '.join(errors)}" for name, form in forms.items()
-                if name not in ("panel_form", "comment_form") for field, errors in form.errors.items()]
+                if name not in ("panel_form", "comment_form", "macro_form") for field, errors in form.errors.items()]
     return render_template("board/item.html", item=feedback, needs_review=classify.needs_review(feedback),
                            project_themes=themes.project_themes(feedback.project_id), refusals=refusals,
                            timeline=timeline.sentences(list(feedback.events)),
                            look_alikes=duplicates.for_item(feedback), index_ready=duplicates.ready(feedback.project_id),
                            merged_in=items.merged_into_this(feedback),
-                           voters=votes.voters(feedback), **forms), status
+                           voters=votes.voters(feedback), macro_texts=item_macros(feedback), **forms), status
+
+
+def item_macros(feedback) -> dict[int, str]:
+    """Each usable macro's reply filled for this item (the preview), for agents only."""
+    if not current_user.has_role(Role.AGENT):
+        return {}
+    return macros.previews(macros.usable_macros(current_user), feedback, current_user)
 
 
 @bp.route("/items/<int:item_id>")

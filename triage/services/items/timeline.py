@@ -118,6 +118,7 @@ PHRASES = {
     "notified": lambda d, person: f"emailed {person(d.get('recipient'))}" if "@" in str(d.get("recipient"))
     else "posted to a webhook",
     "released": lambda d, _: "released it from the quarantine",
+    "bulk_undone": lambda d, _: f"undid the bulk action ({d.get('action', 'change')}) on it",
     "sla_resumed": lambda d, _: f"moved the SLA clocks {d.get('paused_minutes')} min later (time spent waiting)",
 }
 IMPERSONAL = {"created", "notified", "escalated", "sla_resumed"}

@@ -6,6 +6,7 @@ from triage.admin import bp
 from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
 from triage.models import Project, Role, Team, User, parse_id
 from triage.services import DomainError, accounts, find, get
+from triage.services.accounts import two_factor
 from triage.services.intake import widget
 from triage.web import back_to, commit_form
 
@@ -61,9 +62,12 @@ def save_user(form: UserForm, user: User | None) -> User:
         if not form.password.data:
             raise DomainError("A new user needs a password.")
         user = accounts.create_user(form.email.data, form.password.data, role, form.name.data or "", team)
-        user.active = form.active.data
+        user.active, user.totp_required = form.active.data, form.totp_required.data
         return user
-    accounts.update_user(user, name=form.name.data or "", role=role, active=form.active.data, team=team)
+    accounts.update_user(user, name=form.name.data or "", role=role, active=form.active.data, team=team,
+                         totp_required=form.totp_required.data)
+    if form.remove_two_factor.data:
+        two_factor.remove(user)
     if form.password.data:
         accounts.set_password(user, form.password.data)
     return user

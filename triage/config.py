@@ -138,6 +138,9 @@ DEFAULTS = {
     "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
     "PASSWORD_RESET_EMAIL_RATE_LIMIT": "3 per hour",
     "PASSWORD_RESET_MAX_AGE": 3600,
+    # Every answer to "Forgot password?" takes at least this long, known email or not (the
+    # known one queues an email, a write the other does not make: ~10 ms apart otherwise).
+    "PASSWORD_RESET_MIN_SECONDS": 0.25,
     # Two-factor codes tried per account waiting for its code (the address also counts
     # against LOGIN_RATE_LIMIT); every staff account must use two-factor sign-in when True.
     "TWO_FACTOR_RATE_LIMIT": "5 per minute;20 per hour",

@@ -1,6 +1,8 @@
 """Password reset by email: "Forgot password?" on the sign-in page, and the link it sends."""
 from __future__ import annotations
 
+import time
+
 from flask import current_app, flash, render_template, request
 
 from triage.auth import bp
@@ -22,11 +24,15 @@ def asked_email() -> str:
 @limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["PASSWORD_RESET_EMAIL_RATE_LIMIT"], methods=["POST"], key_func=asked_email)
 def forgot_password():
-    """The same answer whether an account has this email or not (the email goes through the outbox)."""
+    """The same answer whether an account has this email or not (the email goes through the
+    outbox), after the same time: queueing the email costs a write the unknown email does not,
+    so every answer waits until PASSWORD_RESET_MIN_SECONDS have passed."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        started = time.monotonic()
         passwords.request_reset(form.email.data)
         db.session.commit()
+        time.sleep(max(0.0, current_app.config["PASSWORD_RESET_MIN_SECONDS"] - (time.monotonic() - started)))
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
 

@@ -10,9 +10,7 @@ from triage.auth.forms import ForgotPasswordForm, NewPasswordForm
 from triage.auth.views import after_password
 from triage.extensions import db, limiter
 from triage.services.accounts import passwords
-from triage.web import commit_form
-
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+from triage.web import NO_STORE, commit_form
 
 
 def asked_email() -> str:
@@ -37,16 +35,20 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
 
 
+def dead_link():
+    return render_template("auth/reset.html", form=None), 400, NO_STORE
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def reset_password(token: str):
     if passwords.user_for_token(token) is None:
-        return render_template("auth/reset.html", form=None), 400, NO_STORE
+        return dead_link()
     form = NewPasswordForm()
 
     def done(user):
         if user is None:  # the link died between the check and the change
-            return render_template("auth/reset.html", form=None), 400, NO_STORE
+            return dead_link()
         response = after_password(user, None)  # starts a fresh session, so the message comes after
         flash("Your password is changed; every other session of your account has ended.", "success")
         return response

@@ -13,9 +13,8 @@ from triage.auth.views import PENDING, finish_sign_in
 from triage.extensions import db, limiter
 from triage.services import accounts
 from triage.services.accounts import two_factor
-from triage.web import back_to, commit_form
+from triage.web import NO_STORE, back_to, commit_form
 
-NO_STORE = {"Cache-Control": "no-store"}
 # What a signed-in user who must enrol may still open; everything else sends them to enrol.
 WHILE_ENROLLING = {"auth.two_factor", "auth.enable_two_factor", "auth.logout", "static", "bootstrap.static"}
 

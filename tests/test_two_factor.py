@@ -189,3 +189,14 @@ def test_an_admin_removes_two_factor_for_a_lost_phone(client, auth, agent, admin
     assert client.post(f"/admin/users/{agent.id}", data=form).status_code == 302
     db.session.refresh(agent)
     assert agent.totp_secret is None and two_factor.recovery_codes_left(agent) == 0
+
+
+def test_an_admin_requires_it_of_every_active_account_at_once(client, auth, agent, pm, admin):
+    enrol(pm)
+    auth.login(admin)
+    response = client.post("/admin/users/require-two-factor", data={"csrf_token": csrf_from(client, "/admin/")})
+    assert response.status_code == 302
+    for user in (agent, pm, admin):
+        db.session.refresh(user)
+        assert user.totp_required
+    assert client.get("/admin/").headers["Location"].endswith("/auth/two-factor")  # the admin too, at once

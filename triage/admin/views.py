@@ -4,6 +4,7 @@ from flask import render_template
 
 from triage.admin import bp
 from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
+from triage.extensions import db
 from triage.models import Project, Role, Team, User, parse_id
 from triage.services import DomainError, accounts, find, get
 from triage.services.accounts import two_factor
@@ -89,6 +90,15 @@ def user(user_id: int | None = None):
                        lambda saved: back_to(f"User {saved.email} saved.", "admin.index"),
                        lambda: (render_template("admin/user.html", form=form, user=existing),
                                 422 if form.errors else 200))
+
+
+@bp.route("/users/require-two-factor", methods=["POST"])
+def require_two_factor():
+    """Every active account must use two-factor sign-in (each is asked to set it up at its next
+    page); CSRFProtect has checked the token."""
+    changed = two_factor.require_of_everyone()
+    db.session.commit()
+    return back_to(f"Two-factor sign-in is now required of {changed} more accounts.", "admin.index")
 
 
 @bp.route("/teams", methods=["POST"])

@@ -8,7 +8,8 @@ from triage.extensions import db
 from triage.models import Role
 
 # Endpoints anyone may open, with an example for each URL argument.
-PUBLIC = {"static", "bootstrap.static", "auth.login", "intake.feedback_form", "intake.status", "root.index", "root.favicon",
+PUBLIC = {"static", "bootstrap.static", "auth.login", "auth.login_code", "auth.forgot_password", "auth.reset_password",
+          "intake.feedback_form", "intake.status", "root.index", "root.favicon",
           # the widget and its public API (a public key or an upload token, never a session)
           "intake.widget_js", "api.form_token", "api.submit_feedback", "api.upload_attachment",
           "api.openapi_document", "intake.survey", "api.next_survey", "api.answer_survey",

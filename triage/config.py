@@ -111,6 +111,8 @@ def from_environment(instance_path: str) -> dict:
         "MODEL_FOLDER": os.environ.get("MODEL_FOLDER") or None,
         "TRUSTED_PROXIES": trusted_proxies(),
         "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "TWO_FACTOR_REQUIRED": os.environ.get("TWO_FACTOR_REQUIRED", "").lower() in ("1", "true", "yes"),
         **rate_limits_from_environment(),
     }
 
@@ -132,6 +134,17 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
+    # "Forgot password?": requests per client address and per email asked for; seconds a link lives.
+    "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
+    "PASSWORD_RESET_EMAIL_RATE_LIMIT": "3 per hour",
+    "PASSWORD_RESET_MAX_AGE": 3600,
+    # Every answer to "Forgot password?" takes at least this long, known email or not (the
+    # known one queues an email, a write the other does not make: ~10 ms apart otherwise).
+    "PASSWORD_RESET_MIN_SECONDS": 0.25,
+    # Two-factor codes tried per account waiting for its code (the address also counts
+    # against LOGIN_RATE_LIMIT); every staff account must use two-factor sign-in when True.
+    "TWO_FACTOR_RATE_LIMIT": "5 per minute;20 per hour",
+    "TWO_FACTOR_REQUIRED": False,
     "INTAKE_RATE_LIMIT": "30 per minute",
     # End users' votes ("+1" on the ideas page, "me too" in the form and widget) and the
     # "similar reports" lookups made while they type, per client address.

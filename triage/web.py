@@ -11,6 +11,8 @@ from triage.extensions import db
 from triage.services import DomainError
 
 T = TypeVar("T")
+# Pages that show a secret once (a new token, recovery codes, a reset form) are never cached.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def commit_form(form: Any, field: Any, change: Callable[[], T], done: Callable[[T], ResponseReturnValue],

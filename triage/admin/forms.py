@@ -60,6 +60,8 @@ class UserForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
     team = SelectField("Team", validators=[Optional()])
     active = BooleanField("Active", default=True)
+    totp_required = BooleanField("Require two-factor sign-in (asked to set it up at the next sign-in)")
+    remove_two_factor = BooleanField("Remove this user's two-factor sign-in (lost phone: they set it up again)")
     password = PasswordField(f"Password (at least {MIN_PASSWORD} characters; leave empty to keep)",
                              validators=[Optional(), Length(min=MIN_PASSWORD, max=200)])
     submit = SubmitField("Save user")

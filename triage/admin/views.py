@@ -4,8 +4,10 @@ from flask import render_template
 
 from triage.admin import bp
 from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
+from triage.extensions import db
 from triage.models import Project, Role, Team, User, parse_id
 from triage.services import DomainError, accounts, find, get
+from triage.services.accounts import two_factor
 from triage.services.intake import widget
 from triage.web import back_to, commit_form
 
@@ -61,9 +63,12 @@ def save_user(form: UserForm, user: User | None) -> User:
         if not form.password.data:
             raise DomainError("A new user needs a password.")
         user = accounts.create_user(form.email.data, form.password.data, role, form.name.data or "", team)
-        user.active = form.active.data
+        user.active, user.totp_required = form.active.data, form.totp_required.data
         return user
-    accounts.update_user(user, name=form.name.data or "", role=role, active=form.active.data, team=team)
+    accounts.update_user(user, name=form.name.data or "", role=role, active=form.active.data, team=team,
+                         totp_required=form.totp_required.data)
+    if form.remove_two_factor.data:
+        two_factor.remove(user)
     if form.password.data:
         accounts.set_password(user, form.password.data)
     return user
@@ -85,6 +90,15 @@ def user(user_id: int | None = None):
                        lambda saved: back_to(f"User {saved.email} saved.", "admin.index"),
                        lambda: (render_template("admin/user.html", form=form, user=existing),
                                 422 if form.errors else 200))
+
+
+@bp.route("/users/require-two-factor", methods=["POST"])
+def require_two_factor():
+    """Every active account must use two-factor sign-in (each is asked to set it up at its next
+    page); CSRFProtect has checked the token."""
+    changed = two_factor.require_of_everyone()
+    db.session.commit()
+    return back_to(f"Two-factor sign-in is now required of {changed} more accounts.", "admin.index")
 
 
 @bp.route("/teams", methods=["POST"])

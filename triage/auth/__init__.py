@@ -42,4 +42,4 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
-from triage.auth import account, tokens, views  # noqa: E402,F401  (registers the routes)
+from triage.auth import account, reset, tokens, two_factor, views  # noqa: E402,F401  (registers the routes)

@@ -9,7 +9,7 @@ from triage.auth import bp
 from triage.auth.forms import TokenForm
 from triage.extensions import db
 from triage.services.accounts import tokens
-from triage.web import commit_form
+from triage.web import NO_STORE, commit_form
 
 
 def render_tokens(form: TokenForm, status: int = 200, new_value: str | None = None):
@@ -31,7 +31,7 @@ def create_api_token():
     def created(made):
         # Rendered, not redirected: the value must never pass through the (readable) session cookie.
         page, _ = render_tokens(TokenForm(formdata=None), new_value=made[1])
-        return page, 201, {"Cache-Control": "no-store"}
+        return page, 201, NO_STORE
     return commit_form(form, form.name, lambda: tokens.create_token(current_user, form.name.data), created,
                        lambda: render_tokens(form, 422))
 

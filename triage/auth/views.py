@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -10,6 +11,10 @@ from triage.auth.forms import LoginForm
 from triage.extensions import db, limiter, login_manager
 from triage.models import Role, User
 from triage.services import accounts
+from triage.services.accounts import two_factor
+
+PENDING = "two_factor_pending"  # session key: the user who gave the right password, waiting for a code
+PENDING_SECONDS = 300
 
 
 @login_manager.user_loader
@@ -41,12 +46,30 @@ def login():
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
         if user and user.active and user.check_password(form.password.data):
-            session.clear()  # a fresh session: nothing from before login carries over
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")) or home_for(user))
+            return after_password(user, request.args.get("next"))
         form.password.errors.append("Email or password is wrong, or the account is disabled.")
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def after_password(user: User, next_url: str | None):
+    """The password was right (sign-in form or reset link). With two-factor sign-in on, the
+    session only remembers who waits for a code, for a few minutes: Flask-Login signs in after
+    the code. A user who must enrol is signed in and held on the enrolment page."""
+    session.clear()  # a fresh session: nothing from before login carries over
+    if two_factor.enrolled(user):
+        session[PENDING] = {"user": user.get_id(), "until": time.time() + PENDING_SECONDS,
+                            "next": safe_next(next_url)}
+        return redirect(url_for("auth.login_code"))
+    return finish_sign_in(user, next_url)
+
+
+def finish_sign_in(user: User, next_url: str | None):
+    session.clear()
+    login_user(user)
+    if two_factor.must_enrol(user):
+        return redirect(url_for("auth.two_factor"))
+    return redirect(safe_next(next_url) or home_for(user))
 
 
 @bp.route("/logout", methods=["POST"])

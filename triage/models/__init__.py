@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per aggregate; import them from here."""
-from triage.models.accounts import ApiToken, Team, TeamMember, User, hash_api_token
+from triage.models.accounts import ApiToken, RecoveryCode, Team, TeamMember, User, hash_api_token
 from triage.models.base import (
     ID_LIMIT,
     OPEN_STATUSES,
@@ -48,7 +48,7 @@ __all__ = [
     "ID_LIMIT", "OPEN_STATUSES", "AggregateMark", "AlertState", "ApiToken", "Attachment", "BackgroundJob", "BulkUndo", "Category", "Channel", "Comment", "DailyCount",
     "Deadline", "DeliveryChannel", "DeliveryStatus", "DisabledDefaultRule",
     "EscalationAlert", "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "ImpactWeights", "JobKind", "JobStatus", "Kind",
-    "KeywordRule", "Level", "Macro", "ModelVersion", "Notification", "Priority", "Project", "RefusedAttempt", "Release", "ReleaseAdoption",
+    "KeywordRule", "Level", "Macro", "ModelVersion", "Notification", "Priority", "Project", "RecoveryCode", "RefusedAttempt", "Release", "ReleaseAdoption",
     "ReleaseFix", "ReleaseFollower", "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity",
     "SlaPolicy", "SpikeAlert", "Status", "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole",
     "Theme", "ThemeFollower", "ThemeSource", "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token",

@@ -28,6 +28,11 @@ class User(UserMixin, db.Model):
     # What the person chose to hear by email (their own page, /auth/account).
     email_on_assign: Mapped[bool] = mapped_column(default=True)
     email_escalations: Mapped[bool] = mapped_column(default=True)
+    # Two-factor sign-in (TOTP): the base32 secret once enrolled (never shown again), the last
+    # time step a code was accepted for (a code is never taken twice), and the admin's demand.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
+    totp_required: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[TeamMember]] = relationship(
@@ -107,6 +112,20 @@ class TeamMember(db.Model):
 def hash_api_token(token: str) -> str:
     """Tokens are random and long, so one SHA-256 is enough to keep them unreadable at rest."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a TOTP code (lost phone); only its hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} of user {self.user_id}>"
 
 
 class ApiToken(db.Model):

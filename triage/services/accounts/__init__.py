@@ -105,13 +105,17 @@ def end_sessions(user: User) -> None:
     user.session_token = new_token()
 
 
-def update_user(user: User, *, name: str, role: Role, active: bool, team: Team | None) -> None:
-    """Edit a user; deactivating one ends their sessions at once."""
+def update_user(user: User, *, name: str, role: Role, active: bool, team: Team | None,
+                totp_required: bool | None = None) -> None:
+    """Edit a user; deactivating one ends their sessions at once. A user required to use
+    two-factor sign-in without it is held on its setup page from their next request."""
     user.name = name.strip()
     user.role = role
     if user.active and not active:
         end_sessions(user)
     user.active = active
+    if totp_required is not None:
+        user.totp_required = totp_required
     if team not in user.teams or len(user.teams) > 1:
         set_team_membership(user, team)
     db.session.flush()

@@ -1,5 +1,6 @@
 """The kanban: a column per open status, cards moved through the status endpoint by a
 CSRF-protected fetch (JSON) or, without JavaScript, by a plain form that redirects back."""
+import html as htmllib
 import re
 from types import SimpleNamespace
 
@@ -106,8 +107,8 @@ def test_a_pm_sees_the_kanban_but_cannot_move_cards(client, auth, pm, project):
     assert move(client, item, "triaged", token=csrf_from(client, "/board/")).status_code == 403
 
 
-def test_a_full_column_links_to_the_rest_of_its_items(make_app):
-    from tests.board_support import next_link, row_titles
+def test_a_full_column_loads_the_rest_in_place_or_by_link_and_counts_them_all(make_app):
+    from tests.board_support import row_titles
     from tests.conftest import Auth, make_user
     from triage.models import Role
     from triage.services.accounts import create_project
@@ -115,12 +116,25 @@ def test_a_full_column_links_to_the_rest_of_its_items(make_app):
     app = make_app(BOARD_PAGE_SIZE=2)
     with app.app_context():
         project = create_project("shop", "Shop")
-        for n in range(3):
+        for n in range(5):
             stored(project, f"item {n}", priority="P2")
+        stored(project, "elsewhere", priority="P2", status=Status.TRIAGED)
         db.session.commit()
         client = app.test_client()
         Auth(client).login(make_user(Role.AGENT))
         page = client.get("/board/kanban").get_data(as_text=True)
-        assert "More new items in the inbox" in page and 'data-count="2" data-more="+"' in page
-        rest = client.get(next_link(page)).get_data(as_text=True)
-        assert len(row_titles(rest)) == 1  # the third item, on the inbox page after the column
+        assert 'kanban-count" data-count="5" data-more="">5</span>' in page  # every card, not the page
+        assert columns(page)["new"] == ["item 0", "item 1"]
+        link = htmllib.unescape(re.search(r'class="[^"]*kanban-more" href="([^"]+)"\s+data-cards="([^"]+)"', page)[2])
+        more = client.get(link)
+        assert more.status_code == 200 and "<html" not in more.get_data(as_text=True)
+        assert row_titles(more.get_data(as_text=True)) == ["item 2", "item 3"]
+        last = htmllib.unescape(re.search(r'data-cards="([^"]+)"', more.get_data(as_text=True))[1])
+        rest = client.get(last).get_data(as_text=True)
+        assert row_titles(rest) == ["item 4"] and "kanban-more" not in rest
+        plain = htmllib.unescape(re.search(r'class="[^"]*kanban-more" href="([^"]+)"', page)[1])
+        without_script = client.get(plain).get_data(as_text=True)  # no JavaScript: the link still works
+        assert columns(without_script)["new"] == ["item 2", "item 3"]
+        assert columns(without_script)["triaged"] == ["elsewhere"]
+        assert client.get("/board/kanban/cards?column=closed").status_code == 404
+        assert client.get("/board/kanban/cards?column=new&cursor=nonsense").status_code == 200

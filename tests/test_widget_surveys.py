@@ -108,6 +108,35 @@ def test_answered_survey_is_not_offered_again_within_its_frequency(client, proje
         assert ask(client, project).json["survey"]["token"] == survey.token
 
 
+def test_a_second_widget_answer_from_the_same_visitor_is_refused_and_not_stored(client, project):
+    survey = make_survey(project, frequency_days=30)
+    assert answer(client, survey, score=9).status_code == 201
+    second = answer(client, survey, score=0, comment="Changed my mind")
+    assert_error(second, 409, "already_answered")
+    assert second.headers["Access-Control-Allow-Origin"] == ORIGIN  # the widget can read the refusal
+    assert [r.score for r in db.session.query(SurveyResponse)] == [9]
+    assert db.session.query(Feedback).count() == 0
+    assert ask(client, project).json == {"survey": None}
+    assert answer(client, survey, visitor="another-visitor", score=5).status_code == 201
+
+
+def test_a_signed_user_answers_once_from_any_device(client, project):
+    survey = make_survey(project, frequency_days=30)
+    signed = {"user": USER, "user_signature": widget.sign_identity(USER, project.identity_secret)}
+    assert answer(client, survey, score=10, **signed).status_code == 201
+    elsewhere = answer(client, survey, score=2, visitor="other-device-1", **signed)
+    assert_error(elsewhere, 409, "already_answered")
+    assert db.session.query(SurveyResponse).count() == 1
+
+
+def test_the_widget_may_answer_again_after_the_surveys_days(client, project):
+    survey = make_survey(project, frequency_days=7)
+    assert answer(client, survey, score=3).status_code == 201
+    with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
+        assert answer(client, survey, score=8).status_code == 201
+    assert sorted(r.score for r in db.session.query(SurveyResponse)) == [3, 8]
+
+
 def test_an_old_answer_no_longer_holds_the_survey_back(client, project):
     survey = make_survey(project, frequency_days=7)
     answer(client, survey, score=3)
@@ -201,7 +230,8 @@ def test_answers_are_rate_limited_like_feedback(make_app):
         shop = create_project("shop", "Shop")
         survey = make_survey(shop)
         client = limited.test_client()
-        statuses = [answer(client, survey, origin=None, score=9).status_code for _ in range(3)]
+        statuses = [answer(client, survey, origin=None, score=9, visitor=who).status_code
+                    for who in visitors(3)]
     assert statuses == [201, 201, 429]
 
 

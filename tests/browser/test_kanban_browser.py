@@ -85,3 +85,39 @@ def test_a_moved_card_lands_in_priority_order_and_the_counts_follow(page, live_a
     expect(counts["triaged"]).to_have_text("3")
     expect(page.locator("#kanban-status")).to_be_visible()  # said on the page, not only to screen readers
     assert minor and status_of(urgent) == Status.TRIAGED
+
+
+def test_a_long_column_loads_the_rest_in_place_and_a_loaded_card_still_moves(browser, make_app):
+    from tests.browser.conftest import LiveApp, serve
+
+    app = make_app(BOARD_PAGE_SIZE=3)
+    with serve(app) as url, app.app_context():
+        live_app = LiveApp(app, url)
+        project = create_project("shop", "Shop")
+        items = [stored(project, f"Report {n}", priority="P3") for n in range(7)]
+        db.session.commit()
+        page = browser.new_page()
+        sign_in(page, live_app, make_user(Role.AGENT))
+        page.goto(f"{live_app.url}/board/kanban")
+        page.evaluate("window.notReloaded = true")
+        new = page.locator('.kanban-column[data-status="new"]')
+        expect(new.locator(".kanban-count")).to_have_text("7")
+        expect(new.locator(".kanban-card")).to_have_count(3)
+        new.get_by_role("link", name="Load more new").click()
+        expect(new.locator(".kanban-card")).to_have_count(6)
+        expect(page.locator("#kanban-status")).to_contain_text("3 more cards in New")
+        new.get_by_role("link", name="Load more new").click()
+        expect(new.locator(".kanban-card")).to_have_count(7)
+        expect(new.locator(".kanban-more")).to_have_count(0)
+        shown = [int(i) for i in new.locator(".kanban-card").evaluate_all("cs => cs.map(c => c.dataset.id)")]
+        assert shown == [item.id for item in items]  # each card once, in the board's order
+        last = page.locator(f'.kanban-card[data-id="{items[-1].id}"]')
+        expect(last.locator(".kanban-form")).to_be_hidden()  # the loaded card is wired like the others
+        last.locator('[data-move="1"]').click()
+        expect(page.locator('.kanban-column[data-status="triaged"] .kanban-card')).to_have_count(1)
+        expect(new.locator(".kanban-count")).to_have_text("6")
+        expect(page.locator('.kanban-column[data-status="triaged"] .kanban-count')).to_have_text("1")
+        assert status_of(items[-1]) == Status.TRIAGED
+        assert page.evaluate("window.notReloaded") is True
+        page.close()
+        db.session.remove()

@@ -32,7 +32,7 @@ def errors(*statuses: int) -> dict:
     may answer 400 (malformed: not JSON, NUL characters, text that is not Unicode) and 503."""
     statuses = tuple(sorted({*statuses, 400, 503}))
     texts = {400: "Malformed request: not JSON, NUL characters or text that is not Unicode", 401: "Missing, unknown or revoked token",
-             403: "Refused: origin not allowed, or the role may not do this", 404: "Not found",
+             403: "Refused: origin not allowed, or the role may not do this", 404: "Not found", 409: "Already answered within the survey's ask-again days",
              413: "Body too large", 415: "Not JSON", 422: "Invalid fields (see error.fields)",
              429: "Rate limited (see Retry-After)", 503: "Database unavailable; retry after Retry-After seconds"}
     return {str(s): {"description": texts[s], "content": {"application/json": {"schema": ref("Error")}}}
@@ -253,7 +253,7 @@ PATHS = {
         "operationId": "answerSurvey", "tags": ["widget"], "summary": "Answer a survey shown by the widget",
         "parameters": [{"name": "token", "in": "path", "required": True, "schema": STRING}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": ref("SurveyAnswer")}}},
-        "responses": {"201": ok("Stored", "SurveyReceipt"), **errors(400, 403, 404, 413, 415, 422, 429)}}},
+        "responses": {"201": ok("Stored", "SurveyReceipt"), **errors(400, 403, 404, 409, 413, 415, 422, 429)}}},
     "/items": {"get": {
         "operationId": "listItems", "tags": ["staff"], "summary": "Items, newest first, with cursor pagination",
         "security": STAFF, "parameters": [

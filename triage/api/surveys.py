@@ -2,7 +2,8 @@
 
 Both follow the feedback endpoint's rules: CORS for the project's allowed origins only, no
 cookies, the same rate limits and error shape. A respondent is the host's user when the
-host signed it ("user:<id>"), otherwise the widget's random visitor id ("visitor:<id>").
+host signed it ("user:<id>"), otherwise the widget's random visitor id ("visitor:<id>"); one
+answer per respondent within the survey's "ask again after" days (a second one is a 409).
 """
 from __future__ import annotations
 
@@ -97,7 +98,6 @@ def answer_survey(token: str):
     app_version = data.get("app_version")
     if app_version is not None and not isinstance(app_version, str):
         raise InvalidSubmission({"app_version": "An app version is text such as 4.2.1."})
-    answer = surveys.record_response(found, score, comment.replace("\x00", ""), respondent=who,
-                                     app_version=app_version)
+    answer = surveys.record_once(found, score, comment.replace("\x00", ""), [who], app_version=app_version)
     db.session.commit()
     return jsonify(id=answer.id), 201

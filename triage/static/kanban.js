@@ -1,14 +1,14 @@
 // Kanban: move cards between status columns by drag and drop or keyboard, through the
-// same endpoint as the card's plain form (POST .../status), without reloading the page.
+// same endpoint as the card's plain form (POST .../status), without reloading the page;
+// "Load more" appends a column's next cards in place (without script it is a plain link).
 (function () {
   "use strict";
   var board = document.getElementById("kanban");
-  if (!board || !window.fetch) { return; }  // the plain forms keep working
+  if (!board || !window.fetch) { return; }  // the plain forms and links keep working
   var live = document.getElementById("kanban-status");
   var columns = Array.prototype.slice.call(board.querySelectorAll(".kanban-column"));
   var tokenField = board.querySelector("input[name=csrf_token]");
-  if (!tokenField) { return; }  // read-only users: nothing to move
-  var token = tokenField.value;
+  var token = tokenField && tokenField.value;  // none for read-only users: nothing to move
 
   function say(text) { live.textContent = text; }
 
@@ -67,7 +67,8 @@
     return columns[index] ? columns[index].dataset.status : null;
   }
 
-  board.querySelectorAll(".kanban-card").forEach(function (card) {
+  function wire(card) {
+    if (!token) { return; }
     var form = card.querySelector(".kanban-form");
     var buttons = card.querySelector(".kanban-buttons");
     if (form) { form.hidden = true; }
@@ -88,7 +89,48 @@
         if (status) { move(card, status); }
       });
     });
-  });
+  }
+
+  // The column's next cards (an HTML fragment of our own server) go under the loaded ones;
+  // a card already on the board (moved here meanwhile) is not added twice.
+  function loadMore(link) {
+    var column = link.closest(".kanban-column"), cards = column.querySelector(".kanban-cards");
+    link.setAttribute("aria-disabled", "true");
+    return fetch(link.dataset.cards, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.text();
+      }).then(function (html) {
+        var fragment = document.createElement("template"), added = 0, first = null;
+        fragment.innerHTML = html;
+        fragment.content.querySelectorAll(".kanban-card").forEach(function (card) {
+          if (board.querySelector('.kanban-card[data-id="' + card.dataset.id + '"]')) { return; }
+          wire(card);
+          place(card, cards);  // after its equals: behind the loaded ones, before a worse card moved in
+          first = first || card;
+          added += 1;
+        });
+        var next = fragment.content.querySelector(".kanban-more");
+        if (next) { link.replaceWith(next); wireMore(next); } else { link.remove(); }
+        if (first) { first.focus(); }
+        say(added + " more cards in " + column.querySelector("h2").firstChild.textContent.trim() + ".");
+      }).catch(function (error) {
+        link.removeAttribute("aria-disabled");
+        say("More cards could not be loaded: " + error.message);
+      });
+  }
+
+  function wireMore(link) {
+    link.addEventListener("click", function (event) {
+      if (link.getAttribute("aria-disabled") === "true") { event.preventDefault(); return; }
+      event.preventDefault();
+      loadMore(link);
+    });
+  }
+
+  board.querySelectorAll(".kanban-card").forEach(wire);
+  board.querySelectorAll(".kanban-more[data-cards]").forEach(wireMore);
+  if (!token) { return; }
 
   columns.forEach(function (column) {
     column.addEventListener("dragover", function (event) { event.preventDefault(); });

@@ -131,15 +131,15 @@ def record_response(survey: Survey, score: int | None, comment: str, respondent:
 
 
 def record_once(survey: Survey, score: int | None, comment: str, respondents: list[str],
-                now: datetime | None = None) -> SurveyResponse:
-    """Store a hosted-link response under respondents[0] (see record_response), unless any of
-    `respondents` (the browser's cookie id, the email when known) answered this survey within
-    its frequency_days: then AlreadyAnswered and nothing is stored. Answers to one survey are
+                now: datetime | None = None, app_version: str | None = None) -> SurveyResponse:
+    """Store a response under respondents[0] (see record_response), unless any of `respondents`
+    (the hosted link's cookie id or the email when known; the widget's visitor or signed user)
+    answered this survey within its frequency_days: then AlreadyAnswered and nothing is stored. Answers to one survey are
     serialised (row lock on PostgreSQL, write lock on SQLite) so two tabs cannot both pass."""
     lock_survey(survey)
     if answered_recently(survey, respondents, now):
         raise AlreadyAnswered("You have already answered this survey. Thank you!")
-    return record_response(survey, score, comment, respondent=respondents[0])
+    return record_response(survey, score, comment, respondent=respondents[0], app_version=app_version)
 
 
 def answered_recently(survey: Survey, respondents: list[str], now: datetime | None = None) -> bool:

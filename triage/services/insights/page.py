@@ -150,11 +150,13 @@ def ranked_records(project_id: int, days: int, today: date, top: int | None,
     return figures.theme_records(ranked, sums, today, days), aggregates.period_totals(project_id, today, days)
 
 
-def named(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records with each theme's current name (ThemeRef) and quote; deleted themes left out."""
+def named(records: list[dict[str, Any]], quotes: bool = True) -> list[dict[str, Any]]:
+    """The records with each theme's current name (ThemeRef) and, unless they carry one, its
+    quote (QuoteRef); deleted themes left out."""
     themes = dict(db.session.execute(select(Theme.id, Theme.name).where(
         Theme.id.in_([r["theme_id"] for r in records]))).all())
-    return [{**r, "theme": ThemeRef(r["theme_id"], themes[r["theme_id"]]), "quote": quote(r["theme_id"])}
+    return [{**r, "theme": ThemeRef(r["theme_id"], themes[r["theme_id"]]),
+             "quote": quote(r["theme_id"]) if quotes else (QuoteRef(*r["quote"]) if r.get("quote") else None)}
             for r in records if r["theme_id"] in themes]
 
 
@@ -169,12 +171,13 @@ def weights_key(weights: Weights) -> str:
 
 
 def snapshot(project_id: int, days: int, today: date, weights: Weights) -> tuple[list, tuple] | None:
-    """The worker's ranking of the period ending today under these weights, None when it has none."""
+    """The worker's ranking of the period ending today under these weights (with the quotes it
+    read), None when it has none."""
     row = db.session.scalar(select(RankingSnapshot).where(
         RankingSnapshot.project_id == project_id, RankingSnapshot.days == days, RankingSnapshot.day == today))
     if row is None or row.weights != weights_key(weights):
         return None
-    return named(row.rows), tuple(row.totals)
+    return named(row.rows, quotes=False), tuple(row.totals)
 
 
 def plain(value: Any) -> Any:
@@ -188,6 +191,9 @@ def refresh_snapshots(project_id: int, today: date) -> int:
     db.session.execute(delete(RankingSnapshot).where(RankingSnapshot.project_id == project_id))
     for days in PERIODS:
         records, totals = ranked_records(project_id, days, today, TOP, weights)
+        for record in records:  # the quote read now, not by each view
+            found = quote(record["theme_id"])
+            record["quote"] = [found.id, found.title] if found else None
         db.session.add(RankingSnapshot(project_id=project_id, days=days, day=today, weights=weights_key(weights),
                                        rows=json.loads(json.dumps(records, default=plain)), totals=list(totals)))
     db.session.flush()

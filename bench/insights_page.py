@@ -5,9 +5,10 @@
 Fills a fresh database (SQLite file, or a new PostgreSQL schema dropped afterwards) with items of
 ONE project (the page's worst case) over the past year, 200 themes (80% of items themed), a pool
 of 20,000 reporters, fixed seed; rebuilds the daily counts (`worker.rebuild_aggregates`, timed),
-then times GET /insights/?days=30 and ?days=90 through the Flask test client signed in as a PM
-(p50/p95 after warm-up; cold: the per-process ranking cache emptied before each request, as for
-the first view after a worker pass; warm: reused), and one incremental pass after 100 items changed.
+then times GET /insights/?days=30 and ?days=90 through the Flask test client signed in as a PM,
+in interleaved rounds of three variants (see one_request: stored, summed, warm; p50/p95 after
+warm-up, and the median per-round ratio summed/stored), and one incremental pass after 100 items
+changed (it rebuilds their days and stores the rankings again).
 """
 from __future__ import annotations
 
@@ -70,21 +71,41 @@ def login(client, email: str) -> None:
     assert response.status_code == 302, response.status_code
 
 
-def time_page(client, url: str, requests: int, cold: bool) -> tuple[float, float]:
-    """(p50, p95) in ms; cold: the ranking cache emptied before each request (the first view
-    after a worker pass), else reused (every other view until the next pass)."""
-    for _ in range(3):
-        assert client.get(url).status_code == 200
-    samples = []
-    for _ in range(requests):
-        if cold:
-            page.CACHE.clear()
+VARIANTS = ("stored", "summed", "warm")
+
+
+def one_request(client, url: str, variant: str) -> float:
+    """ms of one GET. stored: the per-process cache emptied (the first view after a worker pass),
+    so the page reads the ranking the pass stored; summed: the same with no stored ranking, so the
+    page sums the daily counts (what every first view did before); warm: the cache reused."""
+    if variant != "warm":
+        page.CACHE.clear()
+    read_stored = page.snapshot
+    if variant == "summed":
+        page.snapshot = lambda *args: None
+    try:
         started = time.perf_counter()
         response = client.get(url)
         response.get_data()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+        return (time.perf_counter() - started) * 1000
+    finally:
+        page.snapshot = read_stored
+
+
+def time_page(client, url: str, requests: int) -> dict[str, tuple[float, float, float]]:
+    """{variant: (p50, p95, median ratio summed/stored)} over rounds interleaving the variants."""
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    samples: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    for _ in range(requests):
+        for variant in VARIANTS:
+            samples[variant].append(one_request(client, url, variant))
+    ratio = statistics.median(b / a for a, b in zip(samples["stored"], samples["summed"]))
+    found = {}
+    for variant, values in samples.items():
+        values = sorted(values)
+        found[variant] = (statistics.median(values), values[min(len(values) - 1, round(0.95 * (len(values) - 1)))], ratio)
+    return found
 
 
 def bench_database(kind: str, sizes: list[int], requests: int) -> None:
@@ -129,11 +150,13 @@ def bench_database(kind: str, sizes: list[int], requests: int) -> None:
                     client = app.test_client()
                     login(client, pm.email)
                     for period in (30, 90):
-                        for cold in (True, False):
-                            p50, p95 = time_page(client, f"/insights/?project={project.id}&days={period}",
-                                                 requests, cold)
-                            print(f"    GET /insights/ {period} days {'cold' if cold else 'warm'}  p50 {p50:7.1f} ms  "
-                                  f"p95 {p95:7.1f} ms (limit p95 300 ms at 1M)", flush=True)
+                        found = time_page(client, f"/insights/?project={project.id}&days={period}", requests)
+                        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                        for variant, (p50, p95, ratio) in found.items():
+                            print(f"    GET /insights/ {period} days {variant:<6}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+                                  f"  (limit p95 300 ms at 1M)  load {load}", flush=True)
+                        print(f"    {kind} {size:,} {period} days summed/stored ratio {ratio:.1f} (median of rounds)",
+                              flush=True)
                     db.session.remove()
                 db.engine.dispose()
         finally:

@@ -23,7 +23,7 @@ from triage.services import jobs, locks
 from triage.services.releases import store, watch
 from triage.services.triage import digest, escalation, pipeline
 from triage.services.delivery import notify
-from triage.services.insights import aggregates, spikes
+from triage.services.insights import aggregates, page, spikes
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,18 @@ def aggregate_pass(now: datetime | None = None, progress: Callable[[int], None] 
     done = recompute_days(pending, progress)
     aggregates.set_mark(mark)
     db.session.commit()
+    rank_pass(set(pending), mark.date())
     return done
+
+
+def rank_pass(changed: set[int], today) -> int:
+    """Store today's rankings (page.refresh_snapshots) of the projects whose counts changed or
+    whose rankings are missing or stale, committing per project; returns how many projects."""
+    projects = sorted(changed | page.stale_snapshots(today))
+    for project_id in projects:
+        page.refresh_snapshots(project_id, today)
+        db.session.commit()
+    return len(projects)
 
 
 def rebuild_aggregates(project_id: int | None = None, progress: Callable[[int], None] | None = None,
@@ -73,10 +84,12 @@ def rebuild_aggregates(project_id: int | None = None, progress: Callable[[int], 
     per run of days (the backfill). A rebuild of all projects moves the watermark to its start,
     so the next incremental pass reads only what changed since."""
     started = utcnow()
-    done = recompute_days(found if found is not None else aggregates.all_days(project_id), progress)
+    found = found if found is not None else aggregates.all_days(project_id)
+    done = recompute_days(found, progress)
     if project_id is None:
         aggregates.set_mark(started - aggregates.OVERLAP)
         db.session.commit()
+    rank_pass(set(found), utcnow().date())
     return done
 
 

@@ -24,8 +24,11 @@ def load_user(user_id: str) -> User | None:
 
 
 def home_for(user: User) -> str:
+    """Where a person lands after sign-in: admins on admin, PMs on insights, agents on the inbox."""
     if user.role == Role.ADMIN:
         return url_for("admin.index")
+    if user.role == Role.PM:
+        return url_for("insights.index")
     return url_for("board.inbox")
 
 

@@ -110,7 +110,7 @@ def change_status(item_id: int):
 
 
 @bp.route("/items/<int:item_id>/comments", methods=["POST"])
-@roles_required(Role.AGENT)
+@roles_required(Role.AGENT, Role.PM)
 def comment(item_id: int):
     feedback = items.get_item(item_id)
     form = CommentForm()

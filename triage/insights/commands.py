@@ -64,3 +64,28 @@ def import_items(path: str, slug: str, mapping: str) -> None:
     click.echo(f"Imported {imported} items; {len(errors)} rows with errors.")
     if errors:
         raise SystemExit(1)
+
+
+@triage_cli.command("replay-spike")
+@click.option("--project", "slug", default="demo", show_default=True, help="The project (slug).")
+@click.option("--count", default=12, show_default=True, type=click.IntRange(1, 500),
+              help="How many reports the burst brings.")
+@with_appcontext
+def replay_spike(slug: str, count: int) -> None:
+    """Replay the demo's spike: a burst of reports on the theme the demo PM follows, then one
+    aggregate, spike and delivery pass, so the followers' spike email goes out over SMTP."""
+    from triage import worker as background
+    from triage.services import demo_spike
+
+    try:
+        theme, made = demo_spike.replay(importer.project_by_slug(slug), count)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{len(made)} new reports on theme {theme.name!r} (#{made[0].id}-#{made[-1].id}).")
+    background.aggregate_pass()
+    found = background.spike_pass()
+    click.echo(f"Spike pass: {found.opened} alerts opened, {found.notified} notifications queued."
+               + ("" if found.opened else " (A theme stays quiet for a week after an alert.)"))
+    sent = background.deliver_pending()
+    click.echo(f"Delivery: {sent.sent} sent, {sent.failed} failed, {sent.dead} dead.")

@@ -3,13 +3,13 @@ and buttons (follow, unfollow)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from triage.models import ThemeStatus
 from triage.services.insights.page import MAX_WEIGHT
-from triage.services.insights.themes import MAX_NAME
+from triage.services.insights.themes import MAX_NAME, MAX_NOTE
 
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ThemeStatus]
 
@@ -26,6 +26,11 @@ class RenameForm(FlaskForm):
 
 class ThemeStatusForm(FlaskForm):
     status = SelectField("Status", choices=STATUS_CHOICES, validators=[DataRequired()])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField("Internal note", validators=[DataRequired(), Length(max=MAX_NOTE)],
+                         description="Staff see it; end users never do.")
 
 
 class PinForm(FlaskForm):

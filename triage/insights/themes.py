@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from triage.auth import roles_required
 from triage.insights import bp
-from triage.insights.forms import ItemsForm, MergeForm, PinForm, RenameForm, RunForm, ThemeStatusForm
+from triage.insights.forms import ItemsForm, MergeForm, NoteForm, PinForm, RenameForm, RunForm, ThemeStatusForm
 from triage.models import JobKind, Role, Theme, ThemeStatus
 from triage.services import NotFound, jobs
 from triage.services.insights import themes
@@ -65,7 +65,7 @@ def detail_forms(theme: Theme) -> dict:
     merge.target.choices = [(t.id, t.name) for t in others]
     moves.items.choices = [(i.id, f"#{i.id}") for i in items]
     moves.target.choices = [(0, "Unthemed")] + [(t.id, t.name) for t in others]
-    return dict(items=items, merge_form=merge, items_form=moves, rename_form=RenameForm(prefix="rename", name=theme.name),
+    return dict(items=items, merge_form=merge, items_form=moves, notes=themes.notes(theme), note_form=NoteForm(prefix="note"), rename_form=RenameForm(prefix="rename", name=theme.name),
                 status_form=ThemeStatusForm(prefix="status", status=theme.status.value), pin_form=PinForm(prefix="pin", pinned="0" if theme.pinned else "1"))
 
 
@@ -104,6 +104,13 @@ def rename_theme(theme_id: int):
 def set_theme_status(theme_id: int):
     return edit(theme_id, "status_form", "status",
                 lambda t, f: themes.set_status(t, ThemeStatus(f.status.data)), "Status saved.")
+
+
+@bp.route("/themes/<int:theme_id>/notes", methods=["POST"])
+@roles_required(Role.AGENT, Role.PM)
+def add_theme_note(theme_id: int):
+    return edit(theme_id, "note_form", "body", lambda t, f: themes.add_note(t, current_user, f.body.data),
+                "Note added.")
 
 
 @bp.route("/themes/<int:theme_id>/pin", methods=["POST"])

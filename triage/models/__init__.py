@@ -29,7 +29,8 @@ from triage.models.base import (
 )
 from triage.models.feedback import Attachment, Comment, Event, Feedback, Follower, Project, RefusedAttempt, Theme, Vote
 from triage.models.jobs import BackgroundJob, JobKind, JobStatus
-from triage.models.insights import AggregateMark, DailyCount, ImpactWeights, SpikeAlert, ThemeFollower
+from triage.models.insights import (AggregateMark, DailyCount, ImpactWeights, RankingSnapshot, SpikeAlert, ThemeFollower,
+                                    ThemeNote)
 from triage.models.macros import BulkUndo, Macro
 from triage.models.learning import DisabledDefaultRule, KeywordRule, ModelVersion
 from triage.models.releases import (
@@ -48,9 +49,9 @@ __all__ = [
     "ID_LIMIT", "OPEN_STATUSES", "AggregateMark", "AlertState", "ApiToken", "Attachment", "BackgroundJob", "BulkUndo", "Category", "Channel", "Comment", "DailyCount",
     "Deadline", "DeliveryChannel", "DeliveryStatus", "DisabledDefaultRule",
     "EscalationAlert", "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "ImpactWeights", "JobKind", "JobStatus", "Kind",
-    "KeywordRule", "Level", "Macro", "ModelVersion", "Notification", "Priority", "Project", "RecoveryCode", "RefusedAttempt", "Release", "ReleaseAdoption",
+    "KeywordRule", "Level", "Macro", "ModelVersion", "Notification", "Priority", "Project", "RankingSnapshot", "RecoveryCode", "RefusedAttempt", "Release", "ReleaseAdoption",
     "ReleaseFix", "ReleaseFollower", "ReleaseRule", "RuleKind", "Role", "RoutingRule", "SavedView", "Severity",
     "SlaPolicy", "SpikeAlert", "Status", "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole",
-    "Theme", "ThemeFollower", "ThemeSource", "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token",
+    "Theme", "ThemeFollower", "ThemeNote", "ThemeSource", "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token",
     "new_token", "parse_id", "utcnow", "valid_id",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -40,6 +40,27 @@ class DailyCount(db.Model):
 
     def __repr__(self) -> str:
         return f"<DailyCount {self.project_id} {self.day} theme={self.theme_id} {self.count}>"
+
+
+class RankingSnapshot(db.Model):
+    """A project's themes ranked by impact over the `days` days ending on `day`, as the worker's
+    aggregate pass computed them from the daily counts: the insights page's first read, so a
+    view after a pass reads one row instead of summing every count of the period."""
+
+    __tablename__ = "ranking_snapshots"
+    __table_args__ = (UniqueConstraint("project_id", "days", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    days: Mapped[int]
+    day: Mapped[date] = mapped_column(Date)
+    weights: Mapped[str] = mapped_column(String(64))  # a digest of the impact weights used
+    rows: Mapped[list[Any]] = mapped_column(JSON, default=list)  # figures.theme_records, the top ones
+    totals: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [items, items before, unthemed]
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RankingSnapshot {self.project_id} {self.days}d to {self.day}>"
 
 
 class AggregateMark(db.Model):
@@ -117,3 +138,20 @@ class ThemeFollower(db.Model):
 
     def __repr__(self) -> str:
         return f"<ThemeFollower user {self.user_id} of theme {self.theme_id}>"
+
+
+class ThemeNote(db.Model):
+    """An internal note a staff member leaves on a theme (never shown to end users)."""
+
+    __tablename__ = "theme_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ThemeNote {self.id} on theme {self.theme_id}>"

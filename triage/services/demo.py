@@ -47,6 +47,12 @@ from triage.services.items import votes
 DEMO_USERS = [(Role.ADMIN, "admin@demo.test", "Ada Admin"),
               (Role.AGENT, "agent@demo.test", "Sam Support"),
               (Role.PM, "pm@demo.test", "Priya Product")]
+# The demo app is one product, an online shop and the payments behind it: its reports come from
+# these corpus domains only, so that its themes are ones a PM of that product would recognise.
+DOMAINS = ("ecommerce", "payments")
+# The demo PM follows the first theme named by one of these words (else the largest): the theme
+# `flask triage replay-spike` bursts.
+SPIKE_WORDS = ("payout", "refund", "checkout", "invoice")
 NAMES = ["Alex", "Jordan", "Maria", "Chen", "Fatima", "Liam", "Noor", "Kenji", "Olga", "Tom"]
 CHANNELS = {"form": Channel.FORM, "widget": Channel.WIDGET, "survey": Channel.SURVEY, "email": Channel.API}
 KINDS = {"bug": Kind.BUG, "idea": Kind.IDEA, "feedback": Kind.FEEDBACK}
@@ -76,8 +82,10 @@ def ensure_staff() -> list[tuple[str, str, str]]:
 
 
 def corpus_rows(count: int, rng: random.Random) -> pd.DataFrame:
-    """`count` corpus rows, validation split first (the model never saw them), then training rows."""
+    """`count` corpus rows of the demo's domains (at most what they hold), validation split first
+    (the model never saw them), then training rows."""
     corpus = load_corpus()
+    corpus = corpus[corpus["id"].str.split("-").str[0].isin(DOMAINS)]
     order = pd.concat([corpus[corpus["split"] == "validation"].sample(frac=1, random_state=rng.randint(0, 10**6)),
                        corpus[corpus["split"] == "train"].sample(frac=1, random_state=rng.randint(0, 10**6))])
     return order.head(count).reset_index(drop=True)
@@ -195,6 +203,18 @@ def ensure_workflow(team) -> None:
                       team_id=team.id, assignee_id=None, strategy=Strategy.ROUND_ROBIN)
 
 
+def follow_spike_theme(project: Project) -> None:
+    """The demo PM follows the theme the demo's spike bursts (see SPIKE_WORDS)."""
+    from triage.services.insights import page, themes
+
+    sized = [(theme, size) for theme, size in themes.themes_with_sizes(project.id) if size]
+    named = [theme for word in SPIKE_WORDS for theme, size in sized
+             if size >= 5 and any(word in phrase for phrase in theme.phrases)]
+    if named or sized:
+        page.follow(named[0] if named else max(sized, key=lambda pair: pair[1])[0],
+                    accounts.find_user("pm@demo.test"), True)
+
+
 def seed(count: int, seed_value: int = 7) -> list[tuple[str, str, str]]:
     """Create the demo project and staff; unless it has items, train and activate a model on
     the corpus when none is active, then add `count` corpus reports with a week's history and
@@ -220,7 +240,9 @@ def seed(count: int, seed_value: int = 7) -> list[tuple[str, str, str]]:
     time_items(found, rng)
     agent = accounts.find_user("agent@demo.test")
     add_history(found, agent, rng)
-    theme_runs.run_themes(project)
+    # About eight reports a theme: the automatic k (sqrt(n/2)) lumps a small demo into a few themes.
+    theme_runs.run_themes(project, k=max(3, len(found) // 8))
+    follow_spike_theme(project)
     if len(for_releases):
         release_demo.seed_releases(project, for_releases, agent, rng)
     return logins

@@ -3,6 +3,8 @@ the daily counts (never from the items, but for one quote per theme shown), the 
 impact weights, follows and open spike alerts."""
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -12,7 +14,8 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from triage.extensions import db
-from triage.models import Feedback, ImpactWeights, Project, SpikeAlert, Theme, ThemeFollower, User, utcnow
+from triage.models import (Feedback, ImpactWeights, Project, RankingSnapshot, SpikeAlert, Theme, ThemeFollower, User,
+                           utcnow)
 from triage.services import DomainError, NotFound
 from triage.services.insights import aggregates, figures
 from triage.services.insights.figures import DEFAULT_SEVERITY, Weights
@@ -117,7 +120,7 @@ CACHE_LOCK = threading.Lock()
 
 def overview(project: Project, days: int, today: date | None = None, top: int | None = TOP) -> Overview:
     """The project's themes ranked by impact over the `days` days ending today (UTC), the `top` first
-    (all when None)."""
+    (all when None): from this process's cache, else the worker's snapshot, else the daily counts."""
     today = today or utcnow().date()
     weights = weights_of(project.id)
     mark = aggregates.mark_value()
@@ -125,7 +128,7 @@ def overview(project: Project, days: int, today: date | None = None, top: int | 
     with CACHE_LOCK:
         found = CACHE.get(key) if mark is not None else None
     if found is None:
-        found = ranking(project.id, days, today, top, weights)
+        found = (top == TOP and snapshot(project.id, days, today, weights)) or ranking(project.id, days, today, top, weights)
         with CACHE_LOCK:
             CACHE[key] = found
             while len(CACHE) > CACHE_SIZE:
@@ -136,17 +139,73 @@ def overview(project: Project, days: int, today: date | None = None, top: int | 
                     spikes=open_spikes(project.id))
 
 
-def ranking(project_id: int, days: int, today: date, top: int | None, weights: Weights) -> tuple[list, tuple]:
-    """(theme records with ThemeRef and QuoteRef, (items, items before, unthemed items)) from the counts."""
+def ranked_records(project_id: int, days: int, today: date, top: int | None,
+                   weights: Weights) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
+    """(figures.theme_records of the `top` themes, (items, items before, unthemed items)) summed
+    from the daily counts: the work a snapshot saves."""
     sums = aggregates.period_sums(project_id, today, days)
     ranked = figures.rank_themes(sums, weights)
     ranked = ranked if top is None else ranked.head(top)
-    ids = [int(t) for t in ranked["theme_id"]]
-    sums = aggregates.theme_details(project_id, ids, today, days, sums)
-    themes = dict(db.session.execute(select(Theme.id, Theme.name).where(Theme.id.in_(ids))).all())
-    rows = [{**r, "theme": ThemeRef(r["theme_id"], themes[r["theme_id"]]), "quote": quote(r["theme_id"])}
-            for r in figures.theme_records(ranked, sums, today, days) if r["theme_id"] in themes]
-    return rows, aggregates.period_totals(project_id, today, days)
+    sums = aggregates.theme_details(project_id, [int(t) for t in ranked["theme_id"]], today, days, sums)
+    return figures.theme_records(ranked, sums, today, days), aggregates.period_totals(project_id, today, days)
+
+
+def named(records: list[dict[str, Any]], quotes: bool = True) -> list[dict[str, Any]]:
+    """The records with each theme's current name (ThemeRef) and, unless they carry one, its
+    quote (QuoteRef); deleted themes left out."""
+    themes = dict(db.session.execute(select(Theme.id, Theme.name).where(
+        Theme.id.in_([r["theme_id"] for r in records]))).all())
+    return [{**r, "theme": ThemeRef(r["theme_id"], themes[r["theme_id"]]),
+             "quote": quote(r["theme_id"]) if quotes else (QuoteRef(*r["quote"]) if r.get("quote") else None)}
+            for r in records if r["theme_id"] in themes]
+
+
+def ranking(project_id: int, days: int, today: date, top: int | None, weights: Weights) -> tuple[list, tuple]:
+    """(theme records with ThemeRef and QuoteRef, (items, items before, unthemed items)) from the counts."""
+    records, totals = ranked_records(project_id, days, today, top, weights)
+    return named(records), totals
+
+
+def weights_key(weights: Weights) -> str:
+    return hashlib.sha256(repr(weights).encode()).hexdigest()
+
+
+def snapshot(project_id: int, days: int, today: date, weights: Weights) -> tuple[list, tuple] | None:
+    """The worker's ranking of the period ending today under these weights (with the quotes it
+    read), None when it has none."""
+    row = db.session.scalar(select(RankingSnapshot).where(
+        RankingSnapshot.project_id == project_id, RankingSnapshot.days == days, RankingSnapshot.day == today))
+    if row is None or row.weights != weights_key(weights):
+        return None
+    return named(row.rows, quotes=False), tuple(row.totals)
+
+
+def plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else str(value)  # numpy scalars
+
+
+def refresh_snapshots(project_id: int, today: date) -> int:
+    """Rank the project's themes over each period ending today and store the rankings for the
+    page, replacing the project's older ones (flushes); returns how many were stored."""
+    weights = weights_of(project_id)
+    db.session.execute(delete(RankingSnapshot).where(RankingSnapshot.project_id == project_id))
+    for days in PERIODS:
+        records, totals = ranked_records(project_id, days, today, TOP, weights)
+        for record in records:  # the quote read now, not by each view
+            found = quote(record["theme_id"])
+            record["quote"] = [found.id, found.title] if found else None
+        db.session.add(RankingSnapshot(project_id=project_id, days=days, day=today, weights=weights_key(weights),
+                                       rows=json.loads(json.dumps(records, default=plain)), totals=list(totals)))
+    db.session.flush()
+    return len(PERIODS)
+
+
+def stale_snapshots(today: date) -> set[int]:
+    """Projects whose snapshots are missing for today or were ranked under other weights."""
+    fresh = {(p, w) for p, w in db.session.execute(select(RankingSnapshot.project_id, RankingSnapshot.weights)
+                                                   .where(RankingSnapshot.day == today))}
+    return {p for p in db.session.scalars(select(Project.id))
+            if (p, weights_key(weights_of(p))) not in fresh}
 
 
 def open_spikes(project_id: int) -> list[SpikeAlert]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from triage.extensions import db
-from triage.models import Event, Feedback, Project, Theme, ThemeSource, ThemeStatus, User
+from triage.models import Event, Feedback, Project, Theme, ThemeNote, ThemeSource, ThemeStatus, User
 from triage.services import DomainError, NotFound
 
 MAX_NAME = 120
@@ -172,3 +172,23 @@ def split(theme: Theme, item_ids: list[int], name: str, actor: User | None) -> T
 
 
 from triage.services.insights.theme_runs import assign_new, run_themes  # noqa: E402  (re-exported)
+
+
+MAX_NOTE = 5000
+
+
+def notes(theme: Theme) -> list[ThemeNote]:
+    """The theme's internal notes, oldest first, with their authors."""
+    return list(db.session.scalars(select(ThemeNote).options(joinedload(ThemeNote.author))
+                                   .where(ThemeNote.theme_id == theme.id).order_by(ThemeNote.id)))
+
+
+def add_note(theme: Theme, author: User, body: str) -> ThemeNote:
+    """Leave an internal note on the theme (flushes); DomainError when empty or too long."""
+    body = body.strip()
+    if not body or len(body) > MAX_NOTE:
+        raise DomainError(f"A note needs text (at most {MAX_NOTE} characters).")
+    note = ThemeNote(theme_id=theme.id, author=author, body=body)
+    db.session.add(note)
+    db.session.flush()
+    return note

@@ -6,7 +6,7 @@ the request handler or job that calls it commits once. A refusal raises DomainEr
 from __future__ import annotations
 
 from triage.extensions import db
-from triage.models import Comment, Event, Feedback, Status, Team, User, valid_id
+from triage.models import Comment, Event, Feedback, Role, Status, Team, User, valid_id
 from triage.services import DomainError, NotFound
 from triage.services.intake import attachments
 from triage.services.triage import classify, pipeline, sla
@@ -46,10 +46,13 @@ def change_status(item: Feedback, status: Status, actor: User | None) -> None:
 
 
 def add_comment(item: Feedback, author: User, body: str, public: bool) -> Comment:
-    """Add an internal note or, when public, a reply the submitter sees on their status page."""
+    """Add an internal note or, when public, a reply the submitter sees on their status page.
+    Any staff member writes notes; public replies are the agents' (and admins') work."""
     body = body.strip()
     if not body:
         raise DomainError("A comment needs text.")
+    if public and not author.has_role(Role.AGENT):
+        raise DomainError("Only agents send public replies; leave an internal note instead.")
     if len(body) > MAX_COMMENT:
         raise DomainError(f"A comment is limited to {MAX_COMMENT} characters.")
     comment = Comment(feedback=item, author=author, body=body, public=public)

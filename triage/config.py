@@ -103,6 +103,7 @@ def from_environment(instance_path: str) -> dict:
         # Base of the links in emails and webhooks (sent from the worker, outside any request).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000"),
         "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+        "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "120")),
         "ESCALATION_HOURLY_CAP": int(os.environ.get("ESCALATION_HOURLY_CAP", "4")),
         "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
         "CLASSIFY_INLINE": os.environ.get("TRIAGE_CLASSIFY_INLINE", "1") != "0",
@@ -164,6 +165,9 @@ DEFAULTS = {
     # Escalation digests one recipient gets per rolling hour at most; the rest wait.
     "ESCALATION_HOURLY_CAP": 4,
     "NOTIFY_BACKOFF_SECONDS": 30,
+    # How long a delivery worker's claim holds its outbox rows; a batch hands back what it has
+    # not reached before then, so a second worker never claims a row the first still sends.
+    "OUTBOX_LEASE_SECONDS": 120,
     "NOTIFY_TIMEOUT": 10,
     "SMTP_TIMEOUT": 10,
     # Webhooks may post to loopback, private and link-local addresses (tests, on-premises

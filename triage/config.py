@@ -132,6 +132,14 @@ DEFAULTS = {
     "BOOTSTRAP_SERVE_LOCAL": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Redis unreachable (REDIS_URL set): each process counts the same limits in its own memory
+    # until Redis answers again (Flask-Limiter checks it with a growing pause), and any other
+    # error of the limiter lets the request through; no request fails or waits on Redis longer
+    # than REDIS_TIMEOUT seconds, which also bounds pushing a job onto RQ.
+    "REDIS_TIMEOUT": 1.0,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
     "LOGIN_RATE_LIMIT": "10 per minute",
     "INTAKE_RATE_LIMIT": "30 per minute",
     # End users' votes ("+1" on the ideas page, "me too" in the form and widget) and the

@@ -84,7 +84,7 @@ def forget_survivors(session: Path) -> int:
     """Drop the outcomes of the surviving mutants of an earlier run, so exec runs them again
     (a mutant killed before stays killed when tests are only added); how many."""
     with sqlite3.connect(session) as conn:
-        return conn.execute("DELETE FROM work_results WHERE test_outcome = 'survived'").rowcount
+        return conn.execute("DELETE FROM work_results WHERE lower(test_outcome) = 'survived'").rowcount
 
 
 def run_target(name: str, tree: Path, timeout: int, sample: int = 0, seed: int = 1,

@@ -206,7 +206,8 @@ def test_two_workers_over_a_slow_smtp_server_deliver_each_email_once(make_app, s
     assert sum(s.sent for s in summaries) == 6 and sum(s.failed + s.released for s in summaries) == 0
 
 
-def test_a_batch_slower_than_its_lease_hands_back_the_rest_and_each_email_goes_once(make_app, smtp_server):  # noqa: F811
+def test_a_batch_slower_than_its_lease_hands_back_the_rest_and_each_email_goes_once(
+        make_app, smtp_server):  # noqa: F811
     sink, port = smtp_server
     sink.delay = 0.3
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, OUTBOX_LEASE_SECONDS=2, SMTP_TIMEOUT=1,

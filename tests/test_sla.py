@@ -188,7 +188,7 @@ def test_durations_read_the_way_people_say_them(minutes, words):
 @pytest.mark.parametrize("text, minutes", [("90 mins", 90), ("1 minute", 1), ("5 minutes", 5), ("7 m", 7),
                                            ("2 hr", 120), ("3 hrs", 180), ("1 hour", 60), ("2 hours", 120),
                                            ("1 d", 1440), ("1 day", 1440), ("2 days", 2880), ("1 w", 10080),
-                                           ("2 weeks", 20160), ("45", 45)])
+                                           ("1 week", 10080), ("2 weeks", 20160), ("45", 45)])
 def test_every_unit_word_counts_its_minutes(text, minutes):
     assert sla.parse_duration(text) == minutes
 
@@ -205,7 +205,8 @@ def test_a_duration_is_written_exactly_in_its_largest_whole_unit(minutes, text):
     assert sla.duration_text(minutes) == text
 
 
-@pytest.mark.parametrize("days, words", [([0, 1, 2, 3, 4], "Monday to Friday"), ([0, 2, 4], "Monday, Wednesday, Friday"),
+@pytest.mark.parametrize("days, words", [([0, 1, 2, 3, 4], "Monday to Friday"),
+                                         ([0, 2, 4], "Monday, Wednesday, Friday"),
                                          ([5, 6], "Saturday, Sunday"), ([], "no days")])
 def test_business_days_read_as_a_range_only_when_they_are_one(days, words):
     raw = {"timezone": "Europe/Berlin", "days": days, "start": "09:00", "end": "17:00"}

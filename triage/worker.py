@@ -131,7 +131,8 @@ def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliverySu
     claimed = claim(now, limit)
     last_start = time.monotonic() + notify.lease_seconds() - notify.send_timeout()
     for index, note_id in enumerate(claimed):
-        if index and time.monotonic() > last_start:  # the first always goes: a lease shorter than a send still progresses
+        # The first always goes, so that a lease shorter than one send still makes progress.
+        if index and time.monotonic() > last_start:
             notify.release(claimed[index:], now)
             db.session.commit()
             summary.released = len(claimed) - index

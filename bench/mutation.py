@@ -5,7 +5,12 @@ test kills is a change of behaviour nothing would notice. Prints per target the 
 survived and the score, then the surviving mutants' diffs (--show). Not part of the test suite:
 a full run takes hours on two cores (every mutant is a pytest run).
 
-    python bench/mutation.py [--only priority,sla] [--show] [--timeout 120]
+    python bench/mutation.py [--only priority,sla] [--show] [--timeout 120] [--sample 40 --seed 1]
+    python bench/mutation.py --only sla --again /tmp/triage-mutation-XXXX   # its survivors, on HEAD's tests
+
+--sample N keeps one mutant per site and operator family (a `+` on one line has a dozen
+replacements; one of them stands for the rest), then at most N of those, drawn with --seed: the
+run then takes minutes instead of hours, and the score is an estimate over the sample.
 
 The work happens in a copy of the committed tree (git archive HEAD), so an interrupted run never
 leaves a mutated file in the checkout. Tests run on SQLite (TEST_DATABASE_URL is dropped).
@@ -17,6 +22,8 @@ import argparse
 import io
 import json
 import os
+import random
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -57,12 +64,42 @@ def committed_tree() -> Path:
     return target
 
 
-def run_target(name: str, tree: Path, timeout: int) -> dict:
+def sample_mutants(session: Path, size: int, seed: int) -> None:
+    """Keep one mutant per site and operator family, then `size` of those at random."""
+    with sqlite3.connect(session) as conn:
+        rows = conn.execute("SELECT job_id, operator_name, start_pos_row, start_pos_col FROM mutation_specs"
+                            " ORDER BY start_pos_row, start_pos_col, operator_name, occurrence").fetchall()
+        draw, sites = random.Random(seed), {}
+        for job, operator, row, col in rows:
+            sites.setdefault((operator.split("/")[-1].split("_")[0], row, col), []).append(job)
+        chosen = {draw.choice(jobs) for jobs in sites.values()}
+        chosen = set(draw.sample(sorted(chosen), min(size, len(chosen))))
+        dropped = [(job,) for job, *_ in rows if job not in chosen]
+        conn.executemany("DELETE FROM mutation_specs WHERE job_id = ?", dropped)
+        conn.executemany("DELETE FROM work_items WHERE job_id = ?", dropped)
+    print(f"sampled {len(chosen)} of {len(rows)} mutants ({len(sites)} sites x operator families)", flush=True)
+
+
+def forget_survivors(session: Path) -> int:
+    """Drop the outcomes of the surviving mutants of an earlier run, so exec runs them again
+    (a mutant killed before stays killed when tests are only added); how many."""
+    with sqlite3.connect(session) as conn:
+        return conn.execute("DELETE FROM work_results WHERE lower(test_outcome) = 'survived'").rowcount
+
+
+def run_target(name: str, tree: Path, timeout: int, sample: int = 0, seed: int = 1,
+               again: Path | None = None) -> dict:
     module, tests = TARGETS[name]
     config, session = tree / f"mutation-{name}.toml", tree / f"mutation-{name}.sqlite"
     config.write_text(CONFIG.format(module=module, timeout=timeout, python=sys.executable, tests=" ".join(tests)))
     env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"} | {"PYTHONPATH": str(tree)}
-    subprocess.run([tool("cosmic-ray"), "init", str(config), str(session)], cwd=tree, env=env, check=True)
+    if again:
+        session.write_bytes((again / session.name).read_bytes())
+        print(f"{name}: running the {forget_survivors(session)} survivors of {again} again", flush=True)
+    else:
+        subprocess.run([tool("cosmic-ray"), "init", str(config), str(session)], cwd=tree, env=env, check=True)
+    if sample and not again:
+        sample_mutants(session, sample, seed)
     baseline = subprocess.run([tool("cosmic-ray"), "baseline", str(config)], cwd=tree, env=env)
     if baseline.returncode:
         raise SystemExit(f"{name}: the tests fail without any mutation")
@@ -90,11 +127,14 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(TARGETS), help="comma-separated: " + ", ".join(TARGETS))
     parser.add_argument("--show", action="store_true", help="print the surviving mutants' diffs")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per mutant's test run")
+    parser.add_argument("--sample", type=int, default=0, help="at most this many mutants per target (0: all)")
+    parser.add_argument("--seed", type=int, default=1, help="the sample's random seed")
+    parser.add_argument("--again", type=Path, help="the work tree of an earlier run: run its survivors again")
     args = parser.parse_args()
     tree = committed_tree()
     print(f"{'target':<11} {'module':<40} {'mutants':>7} {'killed':>6} {'survived':>8} {'score':>6}")
     for name in args.only.split(","):
-        found = run_target(name, tree, args.timeout)
+        found = run_target(name, tree, args.timeout, args.sample, args.seed, args.again)
         mutants = found["killed"] + found["survived"]
         print(f"{name:<11} {TARGETS[name][0]:<40} {mutants:>7} {found['killed']:>6} {found['survived']:>8} "
               f"{100 * found['killed'] / max(mutants, 1):>5.1f}%", flush=True)

@@ -23,10 +23,12 @@ def free_port() -> int:
 
 class SmtpSink:
     """Collects every message accepted. With `hold_after=n`, the message after the n-th
-    waits (the sending client sees no answer) until `release` and is then refused."""
+    waits (the sending client sees no answer) until `release` and is then refused; with
+    `delay`, each message is answered that many seconds late (a slow server)."""
 
     def __init__(self):
         self.messages: list = []
+        self.delay = 0.0
         self.hold_after: int | None = None
         self.holding = threading.Event()
         self.released = threading.Event()
@@ -37,6 +39,7 @@ class SmtpSink:
             while not self.released.is_set():
                 await asyncio.sleep(0.02)
             return "451 try again later"
+        await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content)
         self.messages.append({"to": list(envelope.rcpt_tos), "subject": message["Subject"],
                               "body": message.get_payload(decode=True).decode()})

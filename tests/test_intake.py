@@ -1,5 +1,6 @@
 """The hosted feedback form and the submitter's status page."""
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from
@@ -108,3 +109,24 @@ def test_intake_is_rate_limited_per_client(make_app):
         db.session.commit()
     codes = [send(client, title=f"item {i}").status_code for i in range(3)]
     assert codes == [303, 303, 429]
+
+
+def test_an_app_version_that_is_no_version_is_refused_in_words(app, project):
+    from triage.services import DomainError, intake
+
+    with pytest.raises(DomainError, match="version"):
+        intake.submit_feedback(project, intake.Submission(kind=Kind.BUG, title="Crash", app_version="not a version"))
+    assert item_count() == 0
+
+
+def test_a_public_idea_with_the_highest_id_an_integer_holds_can_be_voted_on(app, project):
+    from triage.models import ID_LIMIT
+    from triage.services import NotFound, intake
+
+    idea = intake.new_item(project, intake.Submission(kind=Kind.IDEA, title="Dark mode"), "Dark mode", None)
+    idea.id = ID_LIMIT - 1
+    db.session.add(idea)
+    db.session.commit()
+    assert intake.public_item(project, ID_LIMIT - 1).title == "Dark mode"
+    with pytest.raises(NotFound):
+        intake.public_item(project, ID_LIMIT)

@@ -1,4 +1,6 @@
 """The notification outbox: email over SMTP, signed webhooks, retries, dead letters."""
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -160,3 +162,60 @@ def test_the_signature_is_an_hmac_sha256_of_the_exact_body():
     import hmac
 
     assert notify.sign("key", b"{}") == "sha256=" + hmac.new(b"key", b"{}", hashlib.sha256).hexdigest()
+
+
+def deliver_in_two_workers(app, until_sent: int, timeout: float = 20) -> list:
+    """Two worker threads, each with its own session, passing over the outbox at once until
+    `until_sent` rows are sent; their summaries."""
+    summaries, start = [], threading.Barrier(2)
+
+    def work():
+        with app.app_context():
+            start.wait()
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                summaries.append(worker.deliver_pending())
+                if db.session.scalar(select(func.count()).select_from(Notification)
+                                     .where(Notification.status == DeliveryStatus.SENT)) >= until_sent:
+                    return
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summaries
+
+
+def queue_emails(count: int) -> None:
+    for i in range(count):
+        notify.enqueue(dedupe_key=f"slow:{i}", channel=DeliveryChannel.EMAIL, recipient=f"p{i}@example.com",
+                       subject=f"Note {i}", text="Hello")
+    db.session.commit()
+
+
+def test_two_workers_over_a_slow_smtp_server_deliver_each_email_once(make_app, smtp_server):  # noqa: F811
+    sink, port = smtp_server
+    sink.delay = 0.3  # six emails take twice the retry backoff: the claim must hold longer than that
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, NOTIFY_BACKOFF_SECONDS=1)
+    with app.app_context():
+        queue_emails(6)
+        summaries = deliver_in_two_workers(app, until_sent=6)
+    assert sorted(m["subject"] for m in sink.messages) == [f"Note {i}" for i in range(6)]
+    assert sum(s.sent for s in summaries) == 6 and sum(s.failed + s.released for s in summaries) == 0
+
+
+def test_a_batch_slower_than_its_lease_hands_back_the_rest_and_each_email_goes_once(
+        make_app, smtp_server):  # noqa: F811
+    sink, port = smtp_server
+    sink.delay = 0.3
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, OUTBOX_LEASE_SECONDS=2, SMTP_TIMEOUT=1,
+                   NOTIFY_TIMEOUT=1)
+    with app.app_context():
+        queue_emails(8)
+        summaries = deliver_in_two_workers(app, until_sent=8)
+        notes = db.session.scalars(select(Notification)).all()
+    assert sorted(m["subject"] for m in sink.messages) == sorted(f"Note {i}" for i in range(8))
+    assert sum(s.released for s in summaries) > 0  # 8 x 0.3 s do not fit in one 2 s lease
+    assert {n.attempts for n in notes} == {1}  # a handed-back claim is not counted as a try

@@ -201,8 +201,7 @@ def test_two_app_servers_share_sessions_items_and_one_queue_drained_once(make_ap
             notify.enqueue(dedupe_key=f"scale:{i}", channel=DeliveryChannel.EMAIL, feedback=item,
                            recipient=f"person{i}@example.com", subject=f"Note {i}", text="Hello")
         db.session.commit()
-    # The workers run as configured (a 30 s claim lease), not with the kill test's 1 s backoff: a
-    # lease shorter than a batch's sending lets the other worker claim the rest again (doubles).
+    # The workers run as configured (a 120 s claim lease), not with the kill test's 4 s lease.
     monkeypatch.setattr(test_worker_kill, "APP", "triage:create_app()")
     workers = [Worker(label, {**env, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sinks.port(label))},
                       tmp_path / f"worker-{label}.log") for label in ("a", "b")]

@@ -183,3 +183,39 @@ def test_durations_read_the_way_people_say_them(minutes, words):
     from triage.services.triage.sla import readable_duration
 
     assert readable_duration(minutes) == words
+
+
+@pytest.mark.parametrize("text, minutes", [("90 mins", 90), ("1 minute", 1), ("5 minutes", 5), ("7 m", 7),
+                                           ("2 hr", 120), ("3 hrs", 180), ("1 hour", 60), ("2 hours", 120),
+                                           ("1 d", 1440), ("1 day", 1440), ("2 days", 2880), ("1 w", 10080),
+                                           ("1 week", 10080), ("2 weeks", 20160), ("45", 45)])
+def test_every_unit_word_counts_its_minutes(text, minutes):
+    assert sla.parse_duration(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["", "soon", "0 min", "4 h later", "3 parsecs"])
+def test_what_is_not_a_duration_of_a_minute_or_more_is_refused(text):
+    with pytest.raises(DomainError):
+        sla.parse_duration(text)
+
+
+@pytest.mark.parametrize("minutes, text", [(45, "45 min"), (240, "4 h"), (3600, "60 h"), (150, "2 h 30 min"),
+                                           (1440, "1 day"), (4320, "3 days")])
+def test_a_duration_is_written_exactly_in_its_largest_whole_unit(minutes, text):
+    assert sla.duration_text(minutes) == text
+
+
+@pytest.mark.parametrize("days, words", [([0, 1, 2, 3, 4], "Monday to Friday"),
+                                         ([0, 2, 4], "Monday, Wednesday, Friday"),
+                                         ([5, 6], "Saturday, Sunday"), ([], "no days")])
+def test_business_days_read_as_a_range_only_when_they_are_one(days, words):
+    raw = {"timezone": "Europe/Berlin", "days": days, "start": "09:00", "end": "17:00"}
+    assert sla.calendar_words(raw) == f"Europe/Berlin, {words}, 09:00–17:00"
+
+
+def test_the_clocks_say_how_long_is_left_or_how_long_ago_they_were_breached(project):
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")  # first response in 1 h, resolution in 4 h
+    first, resolution = sla.clocks(item, created + timedelta(hours=2))
+    assert (first.label, first.state, first.words) == ("First response", "breached", "breached 1 h ago")
+    assert (resolution.state, resolution.words) == ("running", "due in 2 h")

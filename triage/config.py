@@ -103,6 +103,7 @@ def from_environment(instance_path: str) -> dict:
         # Base of the links in emails and webhooks (sent from the worker, outside any request).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000"),
         "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+        "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "120")),
         "ESCALATION_HOURLY_CAP": int(os.environ.get("ESCALATION_HOURLY_CAP", "4")),
         "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
         "CLASSIFY_INLINE": os.environ.get("TRIAGE_CLASSIFY_INLINE", "1") != "0",
@@ -133,6 +134,14 @@ DEFAULTS = {
     "BOOTSTRAP_SERVE_LOCAL": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Redis unreachable (REDIS_URL set): each process counts the same limits in its own memory
+    # until Redis answers again (Flask-Limiter checks it with a growing pause), and any other
+    # error of the limiter lets the request through; no request fails or waits on Redis longer
+    # than REDIS_TIMEOUT seconds, which also bounds pushing a job onto RQ.
+    "REDIS_TIMEOUT": 1.0,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
     "LOGIN_RATE_LIMIT": "10 per minute",
     # "Forgot password?": requests per client address and per email asked for; seconds a link lives.
     "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
@@ -177,6 +186,9 @@ DEFAULTS = {
     # Escalation digests one recipient gets per rolling hour at most; the rest wait.
     "ESCALATION_HOURLY_CAP": 4,
     "NOTIFY_BACKOFF_SECONDS": 30,
+    # How long a delivery worker's claim holds its outbox rows; a batch hands back what it has
+    # not reached before then, so a second worker never claims a row the first still sends.
+    "OUTBOX_LEASE_SECONDS": 120,
     "NOTIFY_TIMEOUT": 10,
     "SMTP_TIMEOUT": 10,
     # Webhooks may post to loopback, private and link-local addresses (tests, on-premises

@@ -33,6 +33,7 @@ class DeliverySummary:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+    released: int = 0  # claimed, handed back before the lease ran out
 
 
 @dataclass
@@ -135,11 +136,21 @@ def claim(now: datetime, limit: int) -> list[int]:
 
 
 def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliverySummary:
-    """Send due notifications, committing after the claim and after each send."""
+    """Send due notifications, committing after the claim and after each send. The rows a slow
+    batch has not reached when one more send could outlast the claim's lease go back to the
+    outbox (notify.release), so no other worker claims a row while this one sends it."""
     now = now or utcnow()
     summary = DeliverySummary()
-    for note_id in claim(now, limit):
-        status = notify.deliver(note_id)
+    claimed = claim(now, limit)
+    last_start = time.monotonic() + notify.lease_seconds() - notify.send_timeout()
+    for index, note_id in enumerate(claimed):
+        # The first always goes, so that a lease shorter than one send still makes progress.
+        if index and time.monotonic() > last_start:
+            notify.release(claimed[index:], now)
+            db.session.commit()
+            summary.released = len(claimed) - index
+            break
+        status = notify.deliver(note_id, now)
         db.session.commit()
         if status == DeliveryStatus.SENT:
             summary.sent += 1

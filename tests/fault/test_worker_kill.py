@@ -29,9 +29,15 @@ from triage.services.delivery import notify
 
 ROOT = Path(__file__).resolve().parents[2]
 ITEMS, NOTES = 600, 30
-# NOTIFY_BACKOFF_SECONDS is not read from the environment; its 30 s default is also the lease a
-# killed worker's claimed rows wait out. The app's own factory call sets 1 s, all else is the environment.
-APP = "triage:create_app({'NOTIFY_BACKOFF_SECONDS': 1})"
+# A killed worker's claimed rows wait out the claim's lease (OUTBOX_LEASE_SECONDS, 120 s by default):
+# the app's own factory call shortens it to 4 s (a batch hands back what it has not sent after
+# 4 - 2 s, SMTP_TIMEOUT), all else is the environment. When the lease was the 1 s retry backoff,
+# a batch slowed by a loaded machine outlasted it and the other worker sent its rows again.
+APP = "triage:create_app({'OUTBOX_LEASE_SECONDS': 4, 'SMTP_TIMEOUT': 2})"
+# How long to wait for a step (a worker seen inside a batch, the outbox drained): bounds for a
+# failure, not waits. A worker process takes 2 s to start on an idle machine and 18 s with a load
+# of 15 on two cores; the 20 s bound this test had was shorter than that, hence its flakiness.
+PATIENCE = 120
 
 
 class Sinks:
@@ -176,7 +182,7 @@ def kill_mid_classification(app, workers: dict, database_url: str) -> Worker:
     probe, victim = create_engine(database_url), []
     try:
         wait_until(lambda: victim.extend(w for w in workers.values() if in_batch(w, database_url, probe)) or victim,
-                   20, "a worker inside a classification batch")
+                   PATIENCE, "a worker inside a classification batch")
     finally:
         probe.dispose()
     victim[0].kill()
@@ -187,14 +193,17 @@ def kill_mid_classification(app, workers: dict, database_url: str) -> Worker:
 
 def kill_mid_delivery(app, workers: dict, sinks: Sinks) -> tuple[str, str]:
     """Queue NOTES emails; SIGKILL the worker whose handoff of the 4th gets no answer, restart
-    it. Returns the killed worker's label and the subject in flight."""
+    it. Returns the killed worker's label and the subject in flight. The emails are queued once
+    the items are classified: on SQLite a classification batch holds the write lock, under load
+    longer than the test's own writer waits for it (busy_timeout, 5 s)."""
+    wait_until(lambda: counts(app)[0] == 0, PATIENCE, "every item classified")
     with app.app_context():
         items = db.session.scalars(select(Feedback).order_by(Feedback.id).limit(NOTES)).all()
         for i, item in enumerate(items):
             notify.enqueue(dedupe_key=f"fault:{i}", channel=DeliveryChannel.EMAIL, feedback=item,
                            recipient=f"person{i}@example.com", subject=f"Note {i}", text="Hello")
         db.session.commit()
-    assert sinks.holding.wait(20), "no delivery reached the SMTP sinks"
+    assert sinks.holding.wait(PATIENCE), "no delivery reached the SMTP sinks"
     held_by, held_subject = sinks.held
     workers[held_by].kill()
     sinks.released.set()
@@ -215,7 +224,7 @@ def test_workers_killed_mid_batch_classify_once_and_deliver_everything(make_app,
         worker.start()
     victim = kill_mid_classification(app, workers, database_url)
     held_by, held_subject = kill_mid_delivery(app, workers, sinks)
-    wait_until(lambda: counts(app) == (0, NOTES), 25, "every item classified and every notification sent")
+    wait_until(lambda: counts(app) == (0, NOTES), PATIENCE, "every item classified and every notification sent")
 
     with app.app_context():
         classified = Counter(db.session.scalars(select(Event.feedback_id).where(Event.kind == "classified")))

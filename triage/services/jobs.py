@@ -48,7 +48,9 @@ def rq_queue():
         from rq import Queue
     except ImportError:
         return None
-    return Queue(current_app.config.get("RQ_QUEUE", QUEUE), connection=Redis.from_url(url))
+    timeout = float(current_app.config.get("REDIS_TIMEOUT", 1.0))  # a Redis that never answers must not hold a request
+    return Queue(current_app.config.get("RQ_QUEUE", QUEUE),
+                 connection=Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout))
 
 
 def push_committed(session: Session) -> None:

@@ -2,9 +2,12 @@
 
 `enqueue` adds a Notification to the caller's transaction. The delivery job
 (`triage.worker.deliver_pending`) commits `claim_due`'s claim of due rows in a step of its own
-(attempts + 1 and a lease in next_attempt_at), then `deliver`s each and commits the outcome.
-A worker killed after its claim leaves the row to be retried once the lease ends; a row is
-never claimed by two. The verbs here flush; the job commits.
+(attempts + 1 and a lease of OUTBOX_LEASE_SECONDS in next_attempt_at), then `deliver`s each and
+commits the outcome (a failure sets the retry time: the backoff, counted from the claim). The lease
+does not depend on the backoff: it outlasts the batch, whose job hands back the rows it has not
+reached before the lease could end (`release`), so a slow batch is never claimed again by a second
+worker while the first still sends it. A worker killed after its claim leaves the row to be
+retried once the lease ends; a row is never claimed by two. The verbs here flush; the job commits.
 """
 from __future__ import annotations
 
@@ -134,9 +137,19 @@ def backoff_seconds(attempts: int) -> int:
     return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
 
 
+def lease_seconds() -> int:
+    """How long a claim holds its rows: OUTBOX_LEASE_SECONDS (120 s unless configured)."""
+    return int(setting("OUTBOX_LEASE_SECONDS", 120))
+
+
+def send_timeout() -> float:
+    """The longest one delivery may take: the larger of the SMTP and webhook timeouts."""
+    return max(float(setting("SMTP_TIMEOUT", 10)), float(setting("NOTIFY_TIMEOUT", 10)))
+
+
 def claim_due(now: datetime, limit: int) -> list[int]:
     """Take due pending rows for this worker (flushes): each gets attempts + 1 and a lease
-    (next_attempt_at in the future). The compare-and-set on attempts makes a row go to one
+    (next_attempt_at = now + lease_seconds(), whatever the backoff). The compare-and-set on attempts makes a row go to one
     worker only, even where rows cannot be locked. Call it on a clean session (it takes the
     write lock) and commit right after, so that the claim holds whatever the sending does."""
     locks.begin_write()
@@ -149,7 +162,7 @@ def claim_due(now: datetime, limit: int) -> list[int]:
             update(Notification)
             .where(Notification.id == note_id, Notification.attempts == attempts,
                    Notification.status == DeliveryStatus.PENDING)
-            .values(attempts=attempts + 1, next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts + 1)))
+            .values(attempts=attempts + 1, next_attempt_at=now + timedelta(seconds=lease_seconds()))
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:
             claimed.append(note_id)
@@ -157,8 +170,20 @@ def claim_due(now: datetime, limit: int) -> list[int]:
     return claimed
 
 
-def deliver(note_id: int) -> DeliveryStatus:
-    """Send one claimed notification and record its outcome (flushes): sent, retry later, or dead."""
+def release(note_ids: list[int], now: datetime) -> None:
+    """Hand back claimed rows this worker will not send before its lease ends (flushes): due
+    again at `now`, their claim's attempt not counted."""
+    if note_ids:
+        db.session.execute(update(Notification)
+                           .where(Notification.id.in_(note_ids), Notification.status == DeliveryStatus.PENDING)
+                           .values(attempts=Notification.attempts - 1, next_attempt_at=now)
+                           .execution_options(synchronize_session=False))
+        db.session.flush()
+
+
+def deliver(note_id: int, now: datetime | None = None) -> DeliveryStatus:
+    """Send one claimed notification and record its outcome (flushes): sent, retry after the
+    backoff counted from `now` (the claim's time), or dead."""
     note = db.session.get(Notification, note_id)
     if note is None:  # deleted since the claim
         return DeliveryStatus.DEAD
@@ -167,6 +192,7 @@ def deliver(note_id: int) -> DeliveryStatus:
     except Exception as error:  # any failure of one row must not stop the pass
         log.warning("notification %s failed: %s", note.id, error)
         note.last_error = f"{type(error).__name__}: {error}"[:2000]
+        note.next_attempt_at = (now or utcnow()) + timedelta(seconds=backoff_seconds(note.attempts))
         if note.attempts >= int(setting("NOTIFY_MAX_ATTEMPTS", 5)):
             note.status = DeliveryStatus.DEAD
     else:

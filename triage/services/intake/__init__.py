@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
-from triage.models import Channel, Event, Feedback, Kind, Project, Severity, Status, utcnow
+from triage.models import Channel, Event, Feedback, Kind, Project, Severity, Status, utcnow, valid_id
 from triage.services import DomainError, NotFound, locks
 from triage.services.releases import versions
 from triage.services.triage import pipeline
@@ -164,7 +164,7 @@ def item_by_status_token(token: str) -> Feedback:
 
 def public_item(project: Project, item_id: int) -> Feedback:
     """An open public item of this project, for end users' votes; NotFound otherwise."""
-    item = db.session.get(Feedback, item_id) if 0 < item_id < 2**31 else None
+    item = db.session.get(Feedback, item_id) if valid_id(item_id) else None
     if (item is None or item.project_id != project.id or not item.public or not item.status.is_open
             or item.duplicate_of_id is not None or item.quarantined):
         raise NotFound(f"No public item {item_id} in this project.")

@@ -1,7 +1,8 @@
 """Themes: related feedback of one project grouped into clusters with stable ids and honest names.
 
 A full run (`cluster`) embeds the items with TF-IDF (word 1-2-grams, English stop words
-dropped) reduced by LSA (TruncatedSVD), groups them with k-means, drops clusters smaller
+dropped, at most MAX_TERMS terms) reduced by LSA (TruncatedSVD, fitted on at most SVD_SAMPLE
+items), groups them with k-means (mini-batch above 20,000 items), in one BLAS thread, drops clusters smaller
 than MIN_SIZE (their items stay unthemed), and names each cluster by its most distinctive
 phrases (class-based TF-IDF over the clusters) plus a representative quote: the member
 closest to the centroid, verbatim. Nothing is invented.

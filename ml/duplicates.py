@@ -25,13 +25,14 @@ Each candidate carries the phrases it shares with the query (rarest first), for 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 from .errors import DataError
@@ -45,8 +46,16 @@ SHARED_PHRASES = 5
 K1, B = 1.2, 0.75
 N_FEATURES = 2**20
 TAIL_ROWS = 4096  # items added since the last merge live in a small block rebuilt per add
-_ANALYZER = TfidfVectorizer(ngram_range=(1, 2), stop_words="english",
-                            token_pattern=r"(?u)\b[a-zA-Z0-9][a-zA-Z0-9_.]*[a-zA-Z0-9]\b").build_analyzer()
+_TOKEN = re.compile(r"(?u)\b[a-zA-Z0-9][a-zA-Z0-9_.]*[a-zA-Z0-9]\b")
+
+
+def _ANALYZER(text: str) -> list[str]:
+    """Return the words (English stop words out) and word pairs of a lower-cased text: what
+    scikit-learn's word analyzer with ngram_range (1, 2) returns, in a quarter less time."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
 _HASHER = HashingVectorizer(analyzer=_ANALYZER, n_features=N_FEATURES, alternate_sign=False,
                             norm=None, dtype=np.float32)
 
@@ -90,6 +99,7 @@ class DuplicateIndex:
         self._main = sparse.csc_matrix((0, N_FEATURES), dtype=np.float32)
         self._rows = sparse.csr_matrix((0, N_FEATURES), dtype=np.float32)
         self._tail: list[sparse.csr_matrix] = []
+        self._tail_csc = sparse.csc_matrix((0, N_FEATURES), dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -111,8 +121,9 @@ class DuplicateIndex:
         if tail.shape[0] >= TAIL_ROWS or len(ids) >= 256:  # bulk loads go straight to main
             self._rows = sparse.vstack([self._rows, tail], format="csr")
             self._main, self._tail = self._rows.tocsc(), []
+            self._tail_csc = sparse.csc_matrix((0, N_FEATURES), dtype=np.float32)
         else:
-            self._tail = [tail]
+            self._tail, self._tail_csc = [tail], tail.tocsc()
 
     def _idf(self, cols: np.ndarray) -> np.ndarray:
         n = len(self.ids)
@@ -121,18 +132,15 @@ class DuplicateIndex:
 
     def _bm25(self, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
         n = len(self.ids)
-        scores = np.zeros(n, dtype=np.float32)
         avg = float(self._lengths.mean()) if n else 1.0
-        offset = 0
-        for block in [self._main] + ([self._tail[0].tocsc()] if self._tail else []):
-            sub = block[:, cols]
-            rows = sub.indices + offset
-            col = np.repeat(np.arange(len(cols)), np.diff(sub.indptr))
-            tf = sub.data
-            norm = K1 * (1 - B + B * self._lengths[rows] / avg)
-            np.add.at(scores, rows, weights[col] * tf * (K1 + 1) / (tf + norm))
+        parts, offset = [], 0
+        for block in (self._main, self._tail_csc):
+            rows, col, tf = _postings(block, cols)
+            parts.append((rows + offset, col, tf))
             offset += block.shape[0]
-        return scores
+        rows, col, tf = (np.concatenate(p) for p in zip(*parts))
+        norm = K1 * (1 - B + B * self._lengths[rows] / avg)
+        return np.bincount(rows, weights[col] * tf * (K1 + 1) / (tf + norm), minlength=n)
 
     def _stored(self, rows: np.ndarray) -> sparse.csr_matrix:
         main = self._rows.shape[0]
@@ -147,12 +155,18 @@ class DuplicateIndex:
 
     def _cosines(self, query: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
         """Return the cosine of the query's sublinear TF-IDF vector with each stored row's."""
-        both = sparse.vstack([query, self._stored(rows)], format="csr")
-        both.data = (1 + np.log(both.data)) * self._idf(both.indices)
-        norms = np.sqrt(np.asarray(both.multiply(both).sum(axis=1)).ravel())
+        stored = self._stored(rows)
+        q_cols, q_w = query.indices, (1 + np.log(query.data)) * self._idf(query.indices)
+        q_norm = np.sqrt(q_w @ q_w) or 1.0
+        w = (1 + np.log(stored.data)) * self._idf(stored.indices)
+        row = np.repeat(np.arange(len(rows)), np.diff(stored.indptr))
+        norms = np.sqrt(np.bincount(row, w * w, minlength=len(rows)))
         norms[norms == 0] = 1
-        unit = sparse.diags(1 / norms) @ both
-        return np.asarray((unit[1:] @ unit[0].T).todense()).ravel()
+        # The stored terms the query holds (its columns are sorted): their weights multiply.
+        at = np.minimum(np.searchsorted(q_cols, stored.indices), len(q_cols) - 1)
+        shared = q_cols[at] == stored.indices
+        dots = np.bincount(row[shared], w[shared] * q_w[at[shared]], minlength=len(rows))
+        return dots / norms / q_norm
 
     def query(self, text: str, top: int = 10, before: int | None = None,
               phrases: bool = True) -> list[Candidate]:
@@ -177,6 +191,15 @@ class DuplicateIndex:
         return [Candidate(self.ids[best[i]], round(float(cos[i]), 4), band(float(cos[i])),
                           shared_phrases(terms, self.texts[best[i]], self) if phrases else [])
                 for i in order]
+
+
+def _postings(block: sparse.csc_matrix, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (row, position in cols, count) of every stored entry in the columns `cols` of a
+    CSC block, read straight from its arrays (scipy's column indexing costs a pass over all rows)."""
+    starts, lengths = block.indptr[cols], block.indptr[cols + 1] - block.indptr[cols]
+    col = np.repeat(np.arange(len(cols)), lengths)
+    at = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + starts[col]
+    return block.indices[at], col, block.data[at]
 
 
 def shared_phrases(a: str | set[str], b: str, index: DuplicateIndex | None = None) -> list[str]:

@@ -28,6 +28,7 @@ from triage.services.triage.classify import model_folder
 
 Progress = Callable[[int, int, str], None]
 MAX_NAME = 120
+MOVE_CHUNK = 5000  # ids per UPDATE: well under SQLite's and PostgreSQL's parameter limits
 _cache: dict[int, tuple[tuple, ml_themes.ThemeSet]] = {}
 
 
@@ -157,14 +158,25 @@ def run_themes(project: Project, progress: Progress | None = None, k: int | str 
     moves = [{"id": r.id, "theme_id": ids.get(result.labels.get(r.id, ml_themes.UNTHEMED))} for r in free]
     gone_ids = {t.id for t in gone}
     changed = [m for m, r in zip(moves, free) if m["theme_id"] != (None if r.theme_id in gone_ids else r.theme_id)]
-    if changed:
-        db.session.execute(update(Feedback), changed)
+    _move(changed)
     db.session.flush()
     db.session.expire_all()  # the bulk update bypassed the identity map
     _write_idf(project.id, result.idf)
     live = [t for t in result.themes if t.members]
     return RunSummary(len(rows), len(live), sum(1 for t in live if t.id not in auto), len(gone),
                       sum(1 for m in moves if m["theme_id"]))
+
+
+def _move(changed: list[dict]) -> None:
+    """Set the theme of many items: one UPDATE per theme and chunk of ids (ids IN (...)),
+    not one per item; updated_at moves too (its onupdate), so the daily counts see the move."""
+    by_theme: dict[int | None, list[int]] = {}
+    for move in changed:
+        by_theme.setdefault(move["theme_id"], []).append(move["id"])
+    for theme_id, ids in by_theme.items():
+        for start in range(0, len(ids), MOVE_CHUNK):
+            db.session.execute(update(Feedback).where(Feedback.id.in_(ids[start:start + MOVE_CHUNK]))
+                               .values(theme_id=theme_id).execution_options(synchronize_session=False))
 
 
 def _write_idf(project_id: int, idf: dict[str, float]) -> None:

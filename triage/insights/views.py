@@ -118,7 +118,7 @@ def csv_response(text: str, name: str):
 @bp.route("/export/items.csv")
 def export_items():
     """The items the board's filters (same query arguments as /board/) select, as CSV."""
-    return csv_response(exports.items_csv(InboxFilter.from_args(request.args)), "items.csv")
+    return csv_response(exports.items_csv(InboxFilter.from_args(request.args), current_user), "items.csv")
 
 
 @bp.route("/export/themes.csv")
@@ -127,4 +127,4 @@ def export_themes():
     if project is None:
         abort(404)
     overview = page.overview(project, period_arg(), top=None)  # every theme, not the page's first 25
-    return csv_response(exports.themes_csv(overview), f"themes-{project.slug}-{overview.days}d.csv")
+    return csv_response(exports.themes_csv(overview, current_user), f"themes-{project.slug}-{overview.days}d.csv")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from triage.extensions import db
-from triage.models.base import Role, TeamRole, UTCDateTime, new_token, str_enum, utcnow
+from triage.models.base import ItemAccess, Role, TeamRole, UTCDateTime, new_token, str_enum, utcnow
 
 
 class User(UserMixin, db.Model):
@@ -28,6 +28,8 @@ class User(UserMixin, db.Model):
     # What the person chose to hear by email (their own page, /auth/account).
     email_on_assign: Mapped[bool] = mapped_column(default=True)
     email_escalations: Mapped[bool] = mapped_column(default=True)
+    # Which items an agent sees (services/items/access.py); "all" keeps the board as it was.
+    item_access: Mapped[ItemAccess] = mapped_column(str_enum(ItemAccess, 10), default=ItemAccess.ALL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[TeamMember]] = relationship(

@@ -39,6 +39,7 @@ class SmtpSink:
             return "451 try again later"
         message = message_from_bytes(envelope.content)
         self.messages.append({"to": list(envelope.rcpt_tos), "subject": message["Subject"],
+                              "content_type": message.get_content_type(),
                               "body": message.get_payload(decode=True).decode()})
         return "250 OK"
 

@@ -279,14 +279,21 @@ def test_lists_show_agent_b_nothing_of_team_a(app, world, clients):
     the staff API's list and the CSV export: agent B sees its own item, never team A's."""
     from triage.services.items import access
 
+    from triage.services import items
+
+    items.set_theme(world.item_a, "Payments", None)
+    db.session.commit()
+    theme_page = f"/insights/themes/{world.item_a.theme_id}"
     client_b, client_a = clients["agent_b"][0], clients["agent_a"][0]
     pages = ["/board/", "/board/?q=checkout+fails&status=any", "/board/kanban", "/board/review",
-             "/board/duplicates", "/insights/export/items.csv?status=any"]
+             "/board/duplicates", "/insights/export/items.csv?status=any", theme_page,
+             f"/insights/?project={world.project.id}", f"/insights/export/themes.csv?project={world.project.id}"]
     for path in pages:
         body = client_b.get(path).get_data(as_text=True)
         assert world.marker not in body, path
     assert "Beta&#39;s own report" in client_b.get("/board/").get_data(as_text=True)
     assert world.marker in client_a.get(f"/board/?q={world.marker}").get_data(as_text=True)
+    assert world.marker in client_a.get(theme_page).get_data(as_text=True)
     listed = client_b.get("/api/v1/items?status=any", headers={"Authorization": f"Bearer {world.bearer['agent_b']}"})
     assert [i["id"] for i in listed.json["items"]] == [world.item_b.id]
     listed = client_a.get("/api/v1/items?status=any", headers={"Authorization": f"Bearer {world.bearer['agent_a']}"})

@@ -12,6 +12,7 @@ from triage.extensions import db
 from triage.insights import bp
 from triage.insights.forms import ActionForm, WeightsForm
 from triage.models import Role
+from triage.services import access
 from triage.services.insights import exports, figures, page
 from triage.services.items.inbox import InboxFilter
 from triage.web import back_to, commit_form
@@ -64,7 +65,7 @@ def render_index(project, days: int, form: WeightsForm | None = None, status: in
         "insights/index.html", overview=overview, projects=page.all_projects(), periods=page.PERIODS,
         weights_form=form or weights_form(overview.weights), action_form=ActionForm(),
         followed=page.followed_ids(current_user), theme_url=theme_url, board_url=board_url,
-        sparkline=figures.sparkline_points,
+        sparkline=figures.sparkline_points, can_see=lambda item: access.can_see(current_user, item),
         can_edit=current_user.has_role(Role.PM)), status
 
 

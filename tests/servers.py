@@ -42,6 +42,7 @@ class SmtpSink:
         await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content)
         self.messages.append({"to": list(envelope.rcpt_tos), "subject": message["Subject"],
+                              "content_type": message.get_content_type(),
                               "body": message.get_payload(decode=True).decode()})
         return "250 OK"
 

@@ -4,12 +4,14 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from triage.models import Category, Level, Role
+from triage.models import Category, ItemAccess, Level, Role
 from triage.services import DomainError
 from triage.services.accounts import MIN_PASSWORD
 from triage.services.intake.widget import parse_origins
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value) for r in Role]
+ACCESS_CHOICES = [SelectChoice(ItemAccess.ALL.value, "All items"),
+                  SelectChoice(ItemAccess.TEAMS.value, "Only their teams' items and those assigned to them")]
 
 
 def team_choices(teams) -> list[SelectChoice]:
@@ -59,6 +61,9 @@ class UserForm(FlaskForm):
     name = StringField("Name", validators=[Optional(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
     team = SelectField("Team", validators=[Optional()])
+    item_access = SelectField("Item access (agents; product managers and admins see all)", choices=ACCESS_CHOICES,
+                              default=ItemAccess.ALL.value, coerce=lambda v: getattr(v, "value", v),
+                              validators=[DataRequired()])  # not sent (older scripts): the user's own stays
     active = BooleanField("Active", default=True)
     totp_required = BooleanField("Require two-factor sign-in (asked to set it up at the next sign-in)")
     remove_two_factor = BooleanField("Remove this user's two-factor sign-in (lost phone: they set it up again)")

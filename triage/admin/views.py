@@ -5,7 +5,7 @@ from flask import render_template
 from triage.admin import bp
 from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
 from triage.extensions import db
-from triage.models import Project, Role, Team, User, parse_id
+from triage.models import ItemAccess, Project, Role, Team, User, parse_id
 from triage.services import DomainError, accounts, find, get
 from triage.services.accounts import two_factor
 from triage.services.intake import widget
@@ -58,15 +58,15 @@ def project(project_id: int | None = None):
 
 def save_user(form: UserForm, user: User | None) -> User:
     """Create or update from a validated form (DomainError when refused)."""
-    team, role = chosen_team(form.team.data), Role(form.role.data)
+    team, role, access = chosen_team(form.team.data), Role(form.role.data), ItemAccess(form.item_access.data)
     if user is None:
         if not form.password.data:
             raise DomainError("A new user needs a password.")
         user = accounts.create_user(form.email.data, form.password.data, role, form.name.data or "", team)
-        user.active, user.totp_required = form.active.data, form.totp_required.data
+        user.active, user.totp_required, user.item_access = form.active.data, form.totp_required.data, access
         return user
     accounts.update_user(user, name=form.name.data or "", role=role, active=form.active.data, team=team,
-                         totp_required=form.totp_required.data)
+                         totp_required=form.totp_required.data, item_access=access)
     if form.remove_two_factor.data:
         two_factor.remove(user)
     if form.password.data:

@@ -116,7 +116,7 @@ def answer(body: dict):
 @token_required()
 def list_items():
     flt, cursor, limit = schema.parse_list_args(request.args)
-    page = inbox.inbox_page(flt, cursor, limit)
+    page = inbox.inbox_page(flt, cursor, limit, viewer=g.api_user)
     return answer({"items": [item_json(i) for i in page.items], "next_cursor": page.next_cursor})
 
 
@@ -125,7 +125,7 @@ def list_items():
 @staff_limit
 @token_required()
 def get_item(item_id: int):
-    return answer(detail_json(items.get_item(item_id)))
+    return answer(detail_json(items.get_item(item_id, g.api_user)))
 
 
 @bp.route("/items/<int:item_id>", methods=["PATCH"])
@@ -136,7 +136,7 @@ def update_item(item_id: int):
     if not request.is_json:
         raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
     request.max_content_length = current_app.config["API_MAX_BODY"]
-    item = items.get_item(item_id)
+    item = items.get_item(item_id, g.api_user)
     changes = schema.parse_patch(request.get_json())
     staff_api.apply_patch(item, g.api_user, changes)
     return answer(detail_json(item))

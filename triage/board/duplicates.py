@@ -19,7 +19,7 @@ def merge_suggestions():
     """Pairs of open items that read alike, per project, likely ones first."""
     projects = duplicates.projects()
     chosen = next((p for p in projects if p.slug == request.args.get("project")), projects[0] if projects else None)
-    pairs = duplicates.suggestions(chosen.id) if chosen else []
+    pairs = duplicates.suggestions(chosen.id, viewer=current_user) if chosen else []
     return render_template("board/duplicates.html", projects=projects, chosen=chosen, pairs=pairs,
                            ready=not chosen or duplicates.ready(chosen.id), recent=duplicates.RECENT,
                            merge_form=MergeForm())
@@ -28,11 +28,11 @@ def merge_suggestions():
 @bp.route("/items/<int:item_id>/merge", methods=["POST"])
 @roles_required(Role.AGENT)
 def merge(item_id: int):
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = MergeForm()
 
     def change():
-        other = items.get_item(form.other.data)
+        other = items.get_item(form.other.data, current_user)
         if other.id == feedback.id:
             raise DomainError("An item cannot be merged with itself.")
         return items.merge([feedback, other], current_user)
@@ -46,7 +46,7 @@ def merge(item_id: int):
 @bp.route("/items/<int:item_id>/unmerge", methods=["POST"])
 @roles_required(Role.AGENT)
 def unmerge(item_id: int):
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = ActionForm()
     return commit_form(form, form.csrf_token, lambda: items.unmerge(feedback, current_user),
                        lambda survivor: back_to(f"#{feedback.id} is no longer merged into #{survivor.id}.",
@@ -57,7 +57,7 @@ def unmerge(item_id: int):
 @bp.route("/items/<int:item_id>/public", methods=["POST"])
 @roles_required(Role.AGENT)
 def set_public(item_id: int):
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = PublicForm()
     return item_change(feedback, form, "public_form", form.public,
                        lambda: items.set_public(feedback, form.public.data, current_user), "Saved who sees it.")

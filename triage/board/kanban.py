@@ -3,6 +3,7 @@ shows a page of cards and loads the next pages in place (or, without JavaScript,
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
+from flask_login import current_user
 
 from triage.board import bp
 from triage.board.choices import filter_choices
@@ -25,8 +26,9 @@ def kanban():
     flt = inbox.InboxFilter.from_args(request.args)
     size = current_app.config["BOARD_PAGE_SIZE"]
     more, cursor = column_status(request.args.get("column")), request.args.get("cursor")
-    columns = [(status, inbox.inbox_page(flt.with_status(status), cursor if status == more else None, size),
-                inbox.capped_count(flt.with_status(status), COUNT_CAP)) for status in COLUMNS]
+    columns = [(status, inbox.inbox_page(flt.with_status(status), cursor if status == more else None, size,
+                                 viewer=current_user),
+                inbox.capped_count(flt.with_status(status), COUNT_CAP, viewer=current_user)) for status in COLUMNS]
     return render_template("board/kanban.html", flt=flt, columns=columns, count_cap=COUNT_CAP,
                            **filter_choices())
 
@@ -38,5 +40,6 @@ def kanban_cards():
     flt, status = inbox.InboxFilter.from_args(request.args), column_status(request.args.get("column"))
     if status is None:
         abort(404)
-    page = inbox.inbox_page(flt.with_status(status), request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"])
+    page = inbox.inbox_page(flt.with_status(status), request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"],
+                            viewer=current_user)
     return render_template("board/_kanban_cards.html", flt=flt, status=status, page=page, statuses=list(Status))

@@ -36,7 +36,7 @@ from triage.web import back_to, commit_form
 @bp.route("/")
 def inbox():
     flt = InboxFilter.from_args(request.args)
-    page = inbox_page(flt, request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"])
+    page = inbox_page(flt, request.args.get("cursor"), current_app.config["BOARD_PAGE_SIZE"], viewer=current_user)
     return render_template("board/inbox.html", page=page, flt=flt, **inbox_context())
 
 
@@ -47,7 +47,7 @@ def inbox_context() -> dict:
     save_form.share_team.choices = share_choices()
     actions = bulk_form()
     return {**filter_choices(actions.team.choices, actions.assignee.choices), "saved": views,
-            "counts": saved_views.view_counts(views), "save_form": save_form, "bulk_form": actions,
+            "counts": saved_views.view_counts(views, current_user), "save_form": save_form, "bulk_form": actions,
             "undo": bulk_undo.latest(current_user) if current_user.has_role(Role.AGENT) else None,
             "undo_minutes": bulk_undo.UNDO_MINUTES}
 
@@ -72,7 +72,7 @@ def render_item(feedback, status: int = 200, **forms):
     return render_template("board/item.html", item=feedback, needs_review=classify.needs_review(feedback),
                            project_themes=themes.project_themes(feedback.project_id), refusals=refusals,
                            timeline=timeline.sentences(list(feedback.events)),
-                           look_alikes=duplicates.for_item(feedback), index_ready=duplicates.ready(feedback.project_id),
+                           look_alikes=duplicates.for_item(feedback, viewer=current_user), index_ready=duplicates.ready(feedback.project_id),
                            merged_in=items.merged_into_this(feedback),
                            voters=votes.voters(feedback), macro_texts=item_macros(feedback), **forms), status
 
@@ -86,13 +86,13 @@ def item_macros(feedback) -> dict[int, str]:
 
 @bp.route("/items/<int:item_id>")
 def item(item_id: int):
-    return render_item(items.get_item(item_id))
+    return render_item(items.get_item(item_id, current_user))
 
 
 @bp.route("/items/<int:item_id>/status", methods=["POST"])
 @roles_required(Role.AGENT)
 def change_status(item_id: int):
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = StatusForm()
 
     def done(_):
@@ -112,7 +112,7 @@ def change_status(item_id: int):
 @bp.route("/items/<int:item_id>/comments", methods=["POST"])
 @roles_required(Role.AGENT, Role.PM)
 def comment(item_id: int):
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = CommentForm()
     return commit_form(form, form.body,
                        lambda: items.add_comment(feedback, current_user, form.body.data, form.public.data),
@@ -124,7 +124,7 @@ def comment(item_id: int):
 @bp.route("/items/<int:item_id>/classification", methods=["POST"])
 @roles_required(Role.AGENT)
 def reclassify(item_id: int):
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = ReclassifyForm()
     return item_change(feedback, form, "reclassify_form", form.category, lambda: items.reclassify(
         feedback, current_user, category=form.category.data, impact=form.impact.data, urgency=form.urgency.data),
@@ -134,14 +134,14 @@ def reclassify(item_id: int):
 @bp.route("/review")
 def review():
     """The needs-review queue: open items the model is least sure about, least sure first."""
-    page = classify.review_queue(current_app.config["BOARD_PAGE_SIZE"])
+    page = classify.review_queue(current_app.config["BOARD_PAGE_SIZE"], current_user)
     return render_template("board/review.html", items=page)
 
 
 @bp.route("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
-    """A stored screenshot, for staff only and always as a download (never rendered inline)."""
-    stored = attachments.get_attachment(attachment_id)
+    """A stored screenshot, for staff who may see its item, always as a download (never inline)."""
+    stored = attachments.get_attachment(attachment_id, current_user)
     response = send_from_directory(attachments.upload_folder(), stored.storage_key, as_attachment=True,
                                    download_name=stored.filename, mimetype=stored.content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -164,7 +164,7 @@ def assign_form(feedback, formdata=None) -> AssignForm:
 @bp.route("/items/<int:item_id>/assignment", methods=["POST"])
 @roles_required(Role.AGENT)
 def assign(item_id: int):
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = assign_form(feedback, request.form)
 
     def change() -> bool:
@@ -176,7 +176,7 @@ def assign(item_id: int):
 @bp.route("/items/<int:item_id>/theme", methods=["POST"])
 @roles_required(Role.AGENT)
 def set_theme(item_id: int):
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = ThemeForm()
     return item_change(feedback, form, "theme_form", form.theme,
                        lambda: items.set_theme(feedback, form.theme.data or "", current_user), "Theme saved.")
@@ -206,7 +206,7 @@ def panel_form(feedback, formdata=None) -> TriagePanelForm:
 @roles_required(Role.AGENT)
 def triage_panel(item_id: int):
     """The triage panel's one submit: each change made by its own verb, one commit."""
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = panel_form(feedback, request.form)
 
     def change() -> list[str]:

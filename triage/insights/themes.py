@@ -60,7 +60,7 @@ def job_status(job_id: int):
 
 def detail_forms(theme: Theme) -> dict:
     others = [t for t in themes.project_themes(theme.project_id) if t.id != theme.id]
-    items = themes.theme_items(theme)
+    items = themes.theme_items(theme, viewer=current_user)
     merge, moves = MergeForm(prefix="merge"), ItemsForm(prefix="items")
     merge.target.choices = [(t.id, t.name) for t in others]
     moves.items.choices = [(i.id, f"#{i.id}") for i in items]

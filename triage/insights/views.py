@@ -12,6 +12,7 @@ from triage.extensions import db
 from triage.insights import bp
 from triage.insights.forms import ActionForm, WeightsForm
 from triage.models import Role
+from triage.services import access
 from triage.services.insights import exports, figures, page
 from triage.services.items.inbox import InboxFilter
 from triage.web import back_to, commit_form
@@ -64,7 +65,7 @@ def render_index(project, days: int, form: WeightsForm | None = None, status: in
         "insights/index.html", overview=overview, projects=page.all_projects(), periods=page.PERIODS,
         weights_form=form or weights_form(overview.weights), action_form=ActionForm(),
         followed=page.followed_ids(current_user), theme_url=theme_url, board_url=board_url,
-        sparkline=figures.sparkline_points,
+        sparkline=figures.sparkline_points, can_see=lambda item: access.can_see(current_user, item),
         can_edit=current_user.has_role(Role.PM)), status
 
 
@@ -118,7 +119,7 @@ def csv_response(text: str, name: str):
 @bp.route("/export/items.csv")
 def export_items():
     """The items the board's filters (same query arguments as /board/) select, as CSV."""
-    return csv_response(exports.items_csv(InboxFilter.from_args(request.args)), "items.csv")
+    return csv_response(exports.items_csv(InboxFilter.from_args(request.args), current_user), "items.csv")
 
 
 @bp.route("/export/themes.csv")
@@ -127,4 +128,4 @@ def export_themes():
     if project is None:
         abort(404)
     overview = page.overview(project, period_arg(), top=None)  # every theme, not the page's first 25
-    return csv_response(exports.themes_csv(overview), f"themes-{project.slug}-{overview.days}d.csv")
+    return csv_response(exports.themes_csv(overview, current_user), f"themes-{project.slug}-{overview.days}d.csv")

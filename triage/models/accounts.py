@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from triage.extensions import db
-from triage.models.base import Role, TeamRole, UTCDateTime, new_token, str_enum, utcnow
+from triage.models.base import ItemAccess, Role, TeamRole, UTCDateTime, new_token, str_enum, utcnow
 
 
 class User(UserMixin, db.Model):
@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column()
     totp_required: Mapped[bool] = mapped_column(default=False)
+    # Which items an agent sees (services/items/access.py); "all" keeps the board as it was.
+    item_access: Mapped[ItemAccess] = mapped_column(str_enum(ItemAccess, 10), default=ItemAccess.ALL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[TeamMember]] = relationship(

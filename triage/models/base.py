@@ -135,6 +135,14 @@ class Severity(enum.Enum):
     CRITICAL = "critical"
 
 
+class ItemAccess(enum.Enum):
+    """Which items an agent sees: all of them, or those routed to their teams or assigned to
+    them (product managers and admins always see all)."""
+
+    ALL = "all"
+    TEAMS = "teams"
+
+
 class TeamRole(enum.Enum):
     MEMBER = "member"
     LEAD = "lead"

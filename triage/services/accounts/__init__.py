@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from triage.extensions import db
-from triage.models import Project, Role, Team, TeamMember, TeamRole, User, new_token, parse_id
+from triage.models import ItemAccess, Project, Role, Team, TeamMember, TeamRole, User, new_token, parse_id
 from triage.services import DomainError, find
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -106,11 +106,14 @@ def end_sessions(user: User) -> None:
 
 
 def update_user(user: User, *, name: str, role: Role, active: bool, team: Team | None,
-                totp_required: bool | None = None) -> None:
+                totp_required: bool | None = None, item_access: ItemAccess | None = None) -> None:
     """Edit a user; deactivating one ends their sessions at once. A user required to use
-    two-factor sign-in without it is held on its setup page from their next request."""
+    two-factor sign-in without it is held on its setup page from their next request. item_access (None: kept) is
+    which items an agent sees (services/access.py)."""
     user.name = name.strip()
     user.role = role
+    if item_access is not None:
+        user.item_access = item_access
     if user.active and not active:
         end_sessions(user)
     user.active = active

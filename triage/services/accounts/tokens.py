@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import select
 
 from triage.extensions import db
-from triage.models import ApiToken, User, hash_api_token, utcnow
+from triage.models import ApiToken, User, hash_api_token, utcnow, valid_id
 from triage.services import DomainError, NotFound
 
 TOKEN_PREFIX = "trg_"
@@ -39,7 +39,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (flushes); revoking twice keeps the first time."""
-    token = db.session.get(ApiToken, token_id)
+    token = db.session.get(ApiToken, token_id) if valid_id(token_id) else None
     if token is None or token.user_id != user.id:
         raise NotFound(f"You have no token {token_id}.")
     if token.revoked_at is None:

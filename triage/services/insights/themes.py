@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from triage.extensions import db
 from triage.models import Event, Feedback, Project, Theme, ThemeNote, ThemeSource, ThemeStatus, User
 from triage.services import DomainError, NotFound
+from triage.services import access
 
 MAX_NAME = 120
 
@@ -65,9 +66,9 @@ def themes_with_sizes(project_id: int) -> list[tuple[Theme, int]]:
     return [(theme, count) for theme, count in rows]
 
 
-def theme_items(theme: Theme, limit: int = 500) -> list[Feedback]:
-    """The theme's items, newest first."""
-    return list(db.session.scalars(select(Feedback).where(Feedback.theme_id == theme.id)
+def theme_items(theme: Theme, limit: int = 500, viewer: User | None = None) -> list[Feedback]:
+    """The theme's items the viewer may see, newest first."""
+    return list(db.session.scalars(select(Feedback).where(Feedback.theme_id == theme.id, *access.visible(viewer))
                                    .order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(limit)))
 
 

@@ -13,8 +13,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.utils import secure_filename
 
 from triage.extensions import db
-from triage.models import Attachment, Feedback
-from triage.services import DomainError, NotFound
+from triage.models import Attachment, Feedback, User, valid_id
+from triage.services import DomainError, NotFound, access
 
 # Pillow format -> (content type, file extension).
 FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
@@ -95,9 +95,9 @@ def remove_files(item: Feedback, folder: Path) -> None:
         (folder / attachment.storage_key).unlink(missing_ok=True)
 
 
-def get_attachment(attachment_id: int) -> Attachment:
-    """An attachment by id; NotFound if there is none."""
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None:
+def get_attachment(attachment_id: int, viewer: User | None = None) -> Attachment:
+    """An attachment by id; NotFound if there is none or the viewer may not see its item."""
+    attachment = db.session.get(Attachment, attachment_id) if valid_id(attachment_id) else None
+    if attachment is None or not access.can_see(viewer, attachment.feedback):
         raise NotFound(f"No attachment {attachment_id}.")
     return attachment

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from triage.extensions import db
 from triage.models import Comment, Event, Feedback, Role, Status, Team, User, valid_id
-from triage.services import DomainError, NotFound
+from triage.services import DomainError, NotFound, access
 from triage.services.intake import attachments
 from triage.services.triage import classify, pipeline, sla
 from triage.services.delivery import notify
@@ -22,12 +22,13 @@ MAX_COMMENT = 20_000
 MAX_TAG = 40
 
 
-def get_item(item_id: int) -> Feedback:
-    """The item with this id; NotFound also for ids no INTEGER column can hold (URLs take any)."""
+def get_item(item_id: int, viewer: User | None = None) -> Feedback:
+    """The item with this id; NotFound also for ids no INTEGER column can hold (URLs take any)
+    and for an item the viewer may not see (access.check; no viewer: a job, no limit)."""
     item = db.session.get(Feedback, item_id) if valid_id(item_id) else None
     if item is None:
         raise NotFound(f"No item {item_id}.")
-    return item
+    return access.check(viewer, item)
 
 
 def change_status(item: Feedback, status: Status, actor: User | None) -> None:

@@ -7,20 +7,22 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Feedback, Macro, Status, Team, User, valid_id
-from triage.services import DomainError, items
+from triage.services import DomainError, access, items
 from triage.services.items import bulk_undo, macros
 
 MAX_ITEMS = 500
 
 
-def selected_items(ids: list[int]) -> list[Feedback]:
-    """The selected items that exist and are not quarantined, in id order (one query)."""
+def selected_items(ids: list[int], viewer: User | None = None) -> list[Feedback]:
+    """The selected items that exist, are not quarantined and the viewer may see, in id order
+    (one query); an item the viewer may not see is refused as one that does not exist."""
     if not ids:
         raise DomainError("Select at least one item.")
     ids = [i for i in ids if valid_id(i)]
     if len(ids) > MAX_ITEMS:
         raise DomainError(f"Select at most {MAX_ITEMS} items at once.")
-    query = select(Feedback).where(Feedback.id.in_(ids), Feedback.quarantined.is_(False)).order_by(Feedback.id)
+    query = select(Feedback).where(Feedback.id.in_(ids), Feedback.quarantined.is_(False),
+                                    *access.visible(viewer)).order_by(Feedback.id)
     found = list(db.session.scalars(query))
     if not found:
         raise DomainError("None of the selected items exists any more.")
@@ -36,7 +38,7 @@ def apply(ids: list[int], action: str, actor: User, *, team: Team | None = None,
     Any refusal (e.g. an assignee outside the team) raises DomainError for the whole batch,
     which the caller rolls back: a bulk action is all or nothing.
     """
-    found = selected_items(ids)
+    found = selected_items(ids, actor)
     before = {item.id: bulk_undo.snapshot(item) for item in found}
     changed = apply_to(found, action, actor, team=team, user=user, status=status, impact=impact,
                        urgency=urgency, tag=tag, theme=theme, macro=macro)

@@ -27,7 +27,8 @@ from sqlalchemy import func, select
 
 from triage.services.triage.ml_bridge import LIKELY, POSSIBLE, DuplicateIndex, item_text, shared_phrases
 from triage.extensions import db
-from triage.models import Feedback, Project, Status
+from triage.models import Feedback, Project, Status, User
+from triage.services import access
 
 __all__ = ["LIKELY", "POSSIBLE", "Suggestion", "for_item", "similar_public", "suggestions", "forget",
            "remember"]
@@ -199,12 +200,13 @@ def phrases(index: ProjectIndex, text: str, item_id: int) -> list[str]:
     return shared_phrases(text, index.index.texts[index.known[item_id]], index.index)
 
 
-def for_item(item: Feedback, top: int = 5) -> list[Suggestion]:
-    """Open items of the same project that read like this one (possible band and above),
-    best first; none for a closed or merged item."""
+def for_item(item: Feedback, top: int = 5, viewer: User | None = None) -> list[Suggestion]:
+    """Open items of the same project that read like this one (possible band and above) and
+    the viewer may see, best first; none for a closed or merged item."""
     if not item.status.is_open or item.duplicate_of_id is not None or item.quarantined:
         return []
-    return _lookup(item.project_id, item_text(item.body or "", item.title), {item.id}, top)
+    found = _lookup(item.project_id, item_text(item.body or "", item.title), {item.id}, top)
+    return [s for s in found if access.can_see(viewer, s.item)]
 
 
 def similar_public(project_id: int, text: str, top: int = 5) -> list[Suggestion]:
@@ -215,9 +217,10 @@ def similar_public(project_id: int, text: str, top: int = 5) -> list[Suggestion]
     return _lookup(project_id, item_text(text), set(), top, public_only=True)
 
 
-def suggestions(project_id: int, limit: int = 50) -> list[tuple[Feedback, Suggestion]]:
+def suggestions(project_id: int, limit: int = 50, viewer: User | None = None) -> list[tuple[Feedback, Suggestion]]:
     """Merge suggestions of a project: pairs (newer item, older look-alike) among its newest
-    RECENT open items, likely ones first then by score; cached until the index changes."""
+    RECENT open items, both seen by the viewer, likely ones first then by score; cached until
+    the index changes."""
     index = project_index(project_id)
     if index is None:
         return []
@@ -239,7 +242,7 @@ def suggestions(project_id: int, limit: int = 50) -> list[tuple[Feedback, Sugges
     wanted = ids[: limit * 2]
     rows = {i.id: i for i in db.session.scalars(
         select(Feedback).where(Feedback.id.in_({p[0] for p in wanted} | {p[1] for p in wanted}),
-                               *open_items(project_id)))}
+                               *open_items(project_id), *access.visible(viewer)))}
     return [(rows[a], Suggestion(rows[b], score, band, shared))
             for a, b, score, band, shared in wanted if a in rows and b in rows][:limit]
 

@@ -18,7 +18,8 @@ from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, null, o
 from sqlalchemy.orm import joinedload
 
 from triage.extensions import db
-from triage.models import OPEN_STATUSES, Category, Channel, Feedback, Kind, Priority, Status, parse_id, utcnow
+from triage.models import OPEN_STATUSES, Category, Channel, Feedback, Kind, Priority, Status, User, parse_id, utcnow
+from triage.services import access
 from triage.services.releases import versions
 
 SORTS = ("priority", "newest")
@@ -104,9 +105,10 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def conditions(flt: InboxFilter, now: datetime | None = None) -> list[ColumnElement]:
-    """The WHERE clauses of a filter; quarantined items (suspected spam) are always hidden."""
-    found: list[ColumnElement] = [Feedback.quarantined.is_(False)]
+def conditions(flt: InboxFilter, now: datetime | None = None, viewer: User | None = None) -> list[ColumnElement]:
+    """The WHERE clauses of a filter; quarantined items (suspected spam) are always hidden, and
+    so are the items the viewer may not see (access.visible)."""
+    found: list[ColumnElement] = [Feedback.quarantined.is_(False), *access.visible(viewer)]
     if flt.status == "open" or flt.breaching:
         found.append(Feedback.status.in_(OPEN_STATUSES))
     if flt.status not in ("open", "any"):
@@ -131,7 +133,8 @@ def conditions(flt: InboxFilter, now: datetime | None = None) -> list[ColumnElem
     return found
 
 
-def inbox_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime | None = None) -> Page:
+def inbox_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime | None = None,
+               viewer: User | None = None) -> Page:
     """One page of items in the filter's order after the cursor (keyset: no OFFSET).
 
     A malformed cursor reads as the first page. The number of statements never grows with the
@@ -139,8 +142,8 @@ def inbox_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime | 
     twelve) and one to load the rows.
     """
     if flt.sort == "newest":
-        return newest_page(flt, cursor, size, now)
-    return priority_page(flt, cursor, size, now)
+        return newest_page(flt, cursor, size, now, viewer)
+    return priority_page(flt, cursor, size, now, viewer)
 
 
 def load(ids: list[int]) -> list[Feedback]:
@@ -181,8 +184,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         return None
 
 
-def newest_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime | None = None) -> Page:
-    query = select(Feedback).where(*conditions(flt, now)).options(
+def newest_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime | None = None,
+                viewer: User | None = None) -> Page:
+    query = select(Feedback).where(*conditions(flt, now, viewer)).options(
         joinedload(Feedback.project), joinedload(Feedback.team), joinedload(Feedback.assignee),
         joinedload(Feedback.theme))
     position = decode_cursor(cursor) if cursor else None
@@ -229,12 +233,13 @@ def segment_query(index: int, where: list[ColumnElement], after: tuple | None, l
     return query.order_by(due, Feedback.id).limit(limit) if has_due else query.order_by(Feedback.id).limit(limit)
 
 
-def priority_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime | None = None) -> Page:
+def priority_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime | None = None,
+                  viewer: User | None = None) -> Page:
     """Read segments in order until the page is full: the first usually suffices, so a page
     costs one short index range scan (plus one per segment it crosses) and one load."""
     position = decode_priority_cursor(cursor) if cursor else None
     first = position[0] if position else 0
-    where = conditions(flt, now)
+    where = conditions(flt, now, viewer)
     rows: list = []
     for index in range(first, len(SEGMENTS)):
         if flt.priority and SEGMENTS[index][0] != flt.priority:
@@ -253,9 +258,10 @@ def priority_page(flt: InboxFilter, cursor: str | None, size: int, now: datetime
 
 # -- counts and choices --------------------------------------------------------------------
 
-def capped_count(flt: InboxFilter, cap: int = COUNT_CAP, now: datetime | None = None) -> int:
+def capped_count(flt: InboxFilter, cap: int = COUNT_CAP, now: datetime | None = None,
+                 viewer: User | None = None) -> int:
     """How many items match, counting at most cap + 1 rows (so a big queue stays cheap)."""
-    matching = select(literal(1)).select_from(Feedback).where(*conditions(flt, now)).limit(cap + 1)
+    matching = select(literal(1)).select_from(Feedback).where(*conditions(flt, now, viewer)).limit(cap + 1)
     return db.session.scalar(select(func.count()).select_from(matching.subquery()))
 
 

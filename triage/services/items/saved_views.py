@@ -64,7 +64,8 @@ def delete_view(user: User, view_id: int) -> None:
     db.session.flush()
 
 
-def view_counts(views: list[SavedView]) -> dict[int, str]:
-    """Each view's capped item count, formatted ("1,234" or "10,000+"), one cheap query per view."""
-    return {v.id: inbox.format_count(inbox.capped_count(inbox.InboxFilter.from_args(v.filters)))
+def view_counts(views: list[SavedView], viewer: User | None = None) -> dict[int, str]:
+    """Each view's capped item count of the items the viewer sees, formatted ("1,234" or
+    "10,000+"), one cheap query per view."""
+    return {v.id: inbox.format_count(inbox.capped_count(inbox.InboxFilter.from_args(v.filters), viewer=viewer))
             for v in views}

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from triage.extensions import db
 from triage.models import OPEN_STATUSES, Category, Event, Feedback, Level, ModelVersion, User, utcnow
 from triage.services import DomainError, locks
+from triage.services import access
 from triage.services.triage import rules
 from triage.services.triage.ml_bridge import KeywordRules, ModelError, Prediction, TriageModel, priority_for
 
@@ -135,11 +136,12 @@ def needs_review(item: Feedback) -> bool:
                                       and (item.confidence or 0.0) < threshold))
 
 
-def review_queue(limit: int) -> list[Feedback]:
-    """Open, uncorrected items with the least confident predictions first (uncertainty sampling)."""
+def review_queue(limit: int, viewer: User | None = None) -> list[Feedback]:
+    """Open, uncorrected items the viewer may see, the least confident predictions first
+    (uncertainty sampling)."""
     threshold = current_app.config["REVIEW_CONFIDENCE"]
     query = (select(Feedback)
-             .where(Feedback.status.in_(OPEN_STATUSES), Feedback.quarantined.is_(False),
+             .where(Feedback.status.in_(OPEN_STATUSES), Feedback.quarantined.is_(False), *access.visible(viewer),
                     or_(Feedback.category.is_(None), Feedback.confidence < threshold))
              .order_by(Feedback.confidence.asc().nulls_first(), Feedback.id)
              .limit(limit * 2))

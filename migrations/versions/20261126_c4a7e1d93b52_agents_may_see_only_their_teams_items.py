@@ -4,7 +4,7 @@ A per-user choice of which items an agent sees: "all" (as before, the default fo
 existing account) or "teams" (items routed to one of their teams or assigned to them).
 
 Revision ID: c4a7e1d93b52
-Revises: 9025f291e78d
+Revises: f99a163b12b9
 Create Date: 2026-11-26 19:40:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4a7e1d93b52'
-down_revision = '9025f291e78d'
+down_revision = "f99a163b12b9"
 branch_labels = None
 depends_on = None
 

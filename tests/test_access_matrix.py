@@ -59,6 +59,13 @@ NOT_TEAM_OBJECTS = {
     **dict.fromkeys(["intake.feedback_form", "intake.ideas", "intake.similar", "intake.survey", "intake.status",
                      "api.answer_survey"],
                     "public pages by slug or secret token (test_auth PUBLIC); only public items are shown"),
+    **dict.fromkeys(["board.edit_macro", "board.delete_macro"],
+                    "a macro is shared by all staff or personal to its author (test_macros: another agent's "
+                    "personal macro is a 404); it holds no item"),
+    "board.undo_bulk": "the undo record of one person's bulk action: only its author or an admin (test_bulk_undo); "
+                       "items changed since, or not seen, are left alone",
+    "auth.reset_password": "public: a signed, single-use token names the account (test_password_reset)",
+    "insights.add_theme_note": "project-wide themes (as the other theme routes above); PMs and agents note them",
     "static": "files", "bootstrap.static": "files",
 }
 
@@ -168,7 +175,9 @@ def item_post(suffix: str, data=lambda w: {}):
 MATRIX = {
     "board.item": Case("GET", lambda w: f"/board/items/{w.item_a.id}", STAFF_READ),
     "board.change_status": item_post("status", lambda w: {"status": "in_progress"}),
-    "board.comment": item_post("comments", lambda w: {"body": "looking"}),
+    # PMs leave internal notes too (test_pm_work); a public reply stays the agents'
+    "board.comment": Case("POST", lambda w: f"/board/items/{w.item_a.id}/comments", STAFF_READ,
+                          lambda w: {"body": "looking"}),
     "board.reclassify": item_post("classification", lambda w: {"category": "bug", "impact": "high", "urgency": "high"}),
     "board.assign": item_post("assignment", lambda w: {"team": str(w.team_a.id), "assignee": ""}),
     "board.set_theme": item_post("theme", lambda w: {"theme": "Payments"}),
@@ -176,6 +185,7 @@ MATRIX = {
     "board.merge": item_post("merge", lambda w: {"other": str(w.other_a.id)}),
     "board.unmerge": item_post("unmerge"),
     "board.set_public": item_post("public", lambda w: {"public": ""}),
+    "board.apply_macro": item_post("macro"),
     "board.attachment": Case("GET", lambda w: f"/board/attachments/{w.attachment.id}", STAFF_READ),
     "board.bulk_action": Case("POST", lambda w: "/board/bulk", {**AGENT_WRITE, "agent_b": REFUSED},
                               lambda w: {"ids": [str(w.item_a.id)], "action": "tag", "tag": "bulk"}),

@@ -82,7 +82,7 @@ def test_survey_answers_carry_the_version_to_the_answer_and_its_comment(client, 
     answer = db.session.get(SurveyResponse, response.json["id"])
     assert answer.app_version == "2.0.0" and answer.feedback.app_version == "2.0.0"
     bad = client.post(f"/api/v1/surveys/{survey.token}/responses", headers={"Origin": ORIGIN},
-                      json={"visitor": "visitor-0001", "score": 3, "app_version": "two"})
+                      json={"visitor": "visitor-0002", "score": 3, "app_version": "two"})
     assert "app_version" in assert_error(bad, 422)["fields"]
     with pytest.raises(DomainError):
         surveys.record_response(survey, 5, "", app_version="not a version")

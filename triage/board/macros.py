@@ -57,7 +57,7 @@ def delete_macro(macro_id: int):
 @roles_required(Role.AGENT)
 def apply_macro(item_id: int):
     """Send the macro's reply (as previewed and edited), then its status and tags: one commit."""
-    feedback = items.get_item(item_id)
+    feedback = items.get_item(item_id, current_user)
     form = apply_form(request.form)
     return commit_form(form, form.macro, lambda: macros.apply_macro(
         feedback, macros.get_macro(current_user, parse_id(form.macro.data)), current_user, form.body.data),

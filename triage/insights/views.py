@@ -12,7 +12,7 @@ from triage.extensions import db
 from triage.insights import bp
 from triage.insights.forms import ActionForm, WeightsForm
 from triage.models import Role
-from triage.services.insights import exports, figures, page
+from triage.services.insights import export_jobs, exports, figures, page
 from triage.services.items.inbox import InboxFilter
 from triage.web import back_to, commit_form
 
@@ -117,8 +117,12 @@ def csv_response(text: str, name: str):
 
 @bp.route("/export/items.csv")
 def export_items():
-    """The items the board's filters (same query arguments as /board/) select, as CSV."""
-    return csv_response(exports.items_csv(InboxFilter.from_args(request.args)), "items.csv")
+    """The items the board's filters (same query arguments as /board/) select, as CSV; above
+    EXPORT_INLINE_ROWS items, a page offering to write it in the background instead."""
+    flt = InboxFilter.from_args(request.args)
+    if export_jobs.too_large_inline(flt):
+        return render_template("insights/export.html", form=ActionForm(), job=None, args=request.args.to_dict())
+    return csv_response(exports.items_csv(flt), "items.csv")
 
 
 @bp.route("/export/themes.csv")

@@ -138,6 +138,10 @@ def perform(job: BackgroundJob, progress: Progress) -> str:
         from triage.services.insights import import_jobs
 
         return import_jobs.run_import(job, progress)
+    if job.kind is JobKind.EXPORT:
+        from triage.services.insights import export_jobs
+
+        return export_jobs.run_export(job, progress)
     from triage.services.triage import training
 
     progress(0, 1, "training")

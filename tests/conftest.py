@@ -77,7 +77,8 @@ def make_app(database_url, tmp_path):
     apps = []
 
     def make(create_tables: bool = True, **overrides):
-        config = {**base_config(database_url), "MODEL_FOLDER": str(tmp_path / "models"), **overrides}
+        config = {**base_config(database_url), "MODEL_FOLDER": str(tmp_path / "models"),
+                  "IMPORT_FOLDER": str(tmp_path / "imports"), "EXPORT_FOLDER": str(tmp_path / "exports"), **overrides}
         app = create_app(config)
         app.test_client_class = IsolatedClient
         if create_tables:

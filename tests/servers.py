@@ -112,3 +112,20 @@ def webhook_receiver():
     yield receiver, f"http://127.0.0.1:{server.server_address[1]}/hook"
     server.shutdown()
     server.server_close()
+
+
+def rq_queue_or_skip(make_app):
+    """(app, queue, rq) on the local Redis with a queue of the test's own, skipping the test
+    when redis, rq or the server is missing; the caller deletes the queue."""
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    rq = pytest.importorskip("rq")
+    connection = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        connection.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    name = f"triage-test-{uuid.uuid4().hex[:8]}"
+    app = make_app(REDIS_URL="redis://127.0.0.1:6379/0", RQ_QUEUE=name)
+    return app, rq.Queue(name, connection=connection), rq

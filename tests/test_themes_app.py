@@ -216,30 +216,20 @@ def test_the_worker_loop_runs_a_retrain_job(project):
 
 
 def test_with_redis_a_job_goes_onto_rq_after_the_commit(make_app):
-    import uuid
-
-    redis = pytest.importorskip("redis")
-    rq = pytest.importorskip("rq")
+    from tests.servers import rq_queue_or_skip
     from triage.models import BackgroundJob, JobKind, JobStatus
     from triage.services import accounts, jobs
 
-    connection = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-    try:
-        connection.ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    name = f"triage-test-{uuid.uuid4().hex[:8]}"
-    app = make_app(REDIS_URL="redis://127.0.0.1:6379/0", RQ_QUEUE=name)
+    app, queue, rq = rq_queue_or_skip(make_app)
     with app.app_context():
         project = accounts.create_project("rq", "RQ")
         db.session.commit()
         seed(project)
-        queue = rq.Queue(name, connection=connection)
         job = jobs.enqueue(JobKind.THEMES, project, None)
         assert queue.count == 0  # not before the row is committed
         db.session.commit()
         assert queue.count == 1
-        rq.SimpleWorker([queue], connection=connection).work(burst=True)
+        rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
         db.session.expire_all()
         assert db.session.get(BackgroundJob, job.id).status is JobStatus.DONE
         assert db.session.scalar(select(func.count(Theme.id))) >= 2

@@ -23,7 +23,7 @@ from triage.services import jobs, locks
 from triage.services.releases import store, watch
 from triage.services.triage import digest, escalation, pipeline
 from triage.services.delivery import notify
-from triage.services.insights import aggregates, page, spikes
+from triage.services.insights import aggregates, export_jobs, page, spikes
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,7 @@ def one_pass(echo: Callable[[str], None]) -> bool:
         aggregated = aggregate_pass()
         spiked = spike_pass()
         summary = sweep()  # delivers what the passes queued, spike alerts too
+        export_jobs.remove_old()  # large exports are kept a day
     except Exception:  # a broken pass must not end the worker; the next one retries
         db.session.rollback()
         log.exception("sweep pass failed")

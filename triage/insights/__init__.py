@@ -13,3 +13,5 @@ from triage.insights import themes  # noqa: E402,F401  (registers the routes)
 from triage.insights import views  # noqa: E402,F401
 from triage.insights import surveys  # noqa: E402,F401  (survey results, read-only)
 from triage.insights import charts  # noqa: E402,F401  (server-rendered SVG charts)
+from triage.insights import imports  # noqa: E402,F401  (CSV imports as background jobs)
+from triage.insights import export_pages  # noqa: E402,F401  (large exports as background jobs)

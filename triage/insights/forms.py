@@ -3,11 +3,13 @@ and buttons (follow, unfollow)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from triage.models import ThemeStatus
+from triage.services.insights.importer import FIELDS
 from triage.services.insights.page import MAX_WEIGHT
 from triage.services.insights.themes import MAX_NAME, MAX_NOTE
 
@@ -59,3 +61,14 @@ class WeightsForm(FlaskForm):
                         description="e.g. enterprise=3, pro=2 (from the signed identity's tier or plan; others 1)")
     severity = StringField("Severity points per priority", validators=[Optional(), Length(max=200)],
                            description="e.g. P1=5, P2=4, P3=3, P4=2, P5=1")
+
+
+class ImportForm(FlaskForm):
+    """Upload a CSV file of feedback, imported by a background job (services/insights/import_jobs.py)."""
+
+    project_id = SelectField("Project", coerce=int, validators=[InputRequired()])
+    file = FileField("CSV file (UTF-8, a header row)", validators=[FileRequired()], render_kw={"accept": ".csv,text/csv"})
+    mapping = StringField("Column mapping (optional)", validators=[Optional(), Length(max=500)],
+                          description="field=Column pairs, comma separated, e.g. title=Summary,body=Description,"
+                                      "created_at=Created,email=Reporter. Unmapped fields read a column of their own "
+                                      f"name. Fields: {', '.join(FIELDS)}.")

@@ -13,7 +13,7 @@ from triage.insights import bp
 from triage.insights.forms import ActionForm, WeightsForm
 from triage.models import Role
 from triage.services import access
-from triage.services.insights import exports, figures, page
+from triage.services.insights import export_jobs, exports, figures, page
 from triage.services.items.inbox import InboxFilter
 from triage.web import back_to, commit_form
 
@@ -118,8 +118,12 @@ def csv_response(text: str, name: str):
 
 @bp.route("/export/items.csv")
 def export_items():
-    """The items the board's filters (same query arguments as /board/) select, as CSV."""
-    return csv_response(exports.items_csv(InboxFilter.from_args(request.args), current_user), "items.csv")
+    """The items the board's filters (same query arguments as /board/) select, as CSV; above
+    EXPORT_INLINE_ROWS items, a page offering to write it in the background instead."""
+    flt = InboxFilter.from_args(request.args)
+    if export_jobs.too_large_inline(flt):
+        return render_template("insights/export.html", form=ActionForm(), job=None, args=request.args.to_dict())
+    return csv_response(exports.items_csv(flt, current_user), "items.csv")
 
 
 @bp.route("/export/themes.csv")

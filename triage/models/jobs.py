@@ -16,6 +16,8 @@ from triage.models.base import UTCDateTime, str_enum, utcnow
 class JobKind(enum.Enum):
     THEMES = "themes"    # run the themes of one project
     RETRAIN = "retrain"  # train the classifier and activate it unless worse
+    IMPORT = "import"    # bring in an uploaded CSV file of feedback (triage/services/insights/import_jobs.py)
+    EXPORT = "export"    # write a large CSV export of items (triage/services/insights/export_jobs.py)
 
 
 class JobStatus(enum.Enum):

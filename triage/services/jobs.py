@@ -79,13 +79,13 @@ def active_job(kind: JobKind, project_id: int | None) -> BackgroundJob | None:
         .order_by(BackgroundJob.id.desc()).limit(1))
 
 
-def enqueue(kind: JobKind, project: Project | None, actor: User | None) -> BackgroundJob:
-    """Queue a job (flushes), or return the one of the same kind and project still queued or
-    running, so that a button pressed twice runs it once."""
-    if kind is JobKind.THEMES and project is None:
-        raise DomainError("Choose the project whose themes to run.")
+def enqueue(kind: JobKind, project: Project | None, actor: User | None, unique: bool = True) -> BackgroundJob:
+    """Queue a job (flushes), or, when `unique`, return the one of the same kind and project
+    still queued or running, so that a button pressed twice runs it once."""
+    if kind in (JobKind.THEMES, JobKind.IMPORT) and project is None:
+        raise DomainError("Choose the project.")
     project_id = project.id if project else None
-    job = active_job(kind, project_id)
+    job = active_job(kind, project_id) if unique else None
     if job is not None:
         return job
     job = BackgroundJob(kind=kind, project_id=project_id, status=JobStatus.QUEUED, done=0, total=0,
@@ -134,6 +134,14 @@ def perform(job: BackgroundJob, progress: Progress) -> str:
         if project is None:
             raise DomainError("The project is gone.")
         return str(themes.run_themes(project, progress))
+    if job.kind is JobKind.IMPORT:
+        from triage.services.insights import import_jobs
+
+        return import_jobs.run_import(job, progress)
+    if job.kind is JobKind.EXPORT:
+        from triage.services.insights import export_jobs
+
+        return export_jobs.run_export(job, progress)
     from triage.services.triage import training
 
     progress(0, 1, "training")

@@ -16,6 +16,7 @@ import pytest
 
 from tests.builders import person
 from tests.conftest import PASSWORD, csrf_from
+from triage import worker
 from triage.extensions import db
 from triage.models import (
     Attachment,
@@ -30,6 +31,7 @@ from triage.models import (
 )
 from triage.services import accounts
 from triage.services.accounts import tokens
+from triage.services.insights import export_jobs
 from triage.services.intake import attachments, surveys
 from triage.services.items import saved_views
 from triage.services.releases import store
@@ -86,6 +88,7 @@ class World:
     release: str
     survey_id: int
     marker: str
+    export_job_id: int = 0
 
 
 def staff(email: str, role: Role, team: Team | None = None, access: ItemAccess = ItemAccess.ALL):
@@ -122,8 +125,11 @@ def world(app, project, tmp_path) -> World:
     store.create_release(project, "1.0")
     survey = surveys.create_survey(project, SurveyKind.NPS, "")
     db.session.commit()
+    export = export_jobs.queue_export({}, users["agent_a"])
+    db.session.commit()
+    worker.run_job(export.id)  # the file is written: the download answers 200 to whom it belongs
     return World(project, team_a, team_b, users, item_a, other_a, item_b, attachment, view, token_id, bearer, "1.0",
-                 survey.id, marker)
+                 survey.id, marker, export.id)
 
 
 class Clients(dict):
@@ -152,6 +158,7 @@ LOGIN, NOT_FOUND, FORBIDDEN, OK, REFUSED, UNAUTHORIZED = "login", "404", "403", 
 STAFF_READ = {"anonymous": LOGIN, "agent_b": NOT_FOUND, "pm": OK, "admin": OK, "agent_a": OK}
 AGENT_WRITE = {**STAFF_READ, "pm": FORBIDDEN}
 OWNER_ONLY = {"anonymous": LOGIN, "agent_b": NOT_FOUND, "pm": NOT_FOUND, "admin": NOT_FOUND, "agent_a": OK}
+REQUESTER = {"anonymous": LOGIN, "agent_b": NOT_FOUND, "pm": NOT_FOUND, "admin": OK, "agent_a": OK}
 ADMIN_ONLY = {"anonymous": LOGIN, "agent_b": FORBIDDEN, "pm": FORBIDDEN, "admin": OK, "agent_a": FORBIDDEN}
 API_READ = {**STAFF_READ, "anonymous": UNAUTHORIZED}
 API_WRITE = {**API_READ, "pm": FORBIDDEN}
@@ -202,6 +209,9 @@ MATRIX = {
                         lambda w: {"email": "x@example.com"}),
     "admin.discard": Case("POST", lambda w: f"/admin/quarantine/{w.item_a.id}/delete", ADMIN_ONLY),
     "admin.release": Case("POST", lambda w: f"/admin/quarantine/{w.item_a.id}/release", ADMIN_ONLY),
+    "insights.queue_export": Case("POST", lambda w: "/insights/exports", EXPORT),
+    "insights.export_page": Case("GET", lambda w: f"/insights/exports/{w.export_job_id}", REQUESTER),
+    "insights.download_export": Case("GET", lambda w: f"/insights/exports/{w.export_job_id}/items.csv", REQUESTER),
     "insights.export_items": Case("GET", lambda w: "/insights/export/items.csv", EXPORT),
     "insights.export_themes": Case("GET", lambda w: f"/insights/export/themes.csv?project={w.project.id}", EXPORT),
     "insights.chart_csv": Case("GET", lambda w: f"/insights/charts/category.csv?project={w.project.id}", EXPORT),

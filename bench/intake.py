@@ -73,7 +73,7 @@ def start_server(env: dict, port: int, workers: int, inline: bool) -> subprocess
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
         cwd=ROOT, env=env)
-    for _ in range(100):
+    for _ in range(600):  # up to two minutes: four workers importing scikit-learn on a loaded machine
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=1)
             return server

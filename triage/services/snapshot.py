@@ -152,9 +152,3 @@ def attach(obj: T | None) -> T | None:
     make_transient_to_detached(twin)
     session.add(twin)
     return twin
-
-
-def clear() -> None:
-    """Drop every cached copy (tests that swap databases under one process)."""
-    with _lock:
-        _cache.clear()

@@ -20,7 +20,7 @@ bp = Blueprint("bench", __name__, url_prefix="/bench")
 @csrf.exempt
 def bare_feedback():
     data = request.get_json()
-    project = widget.project_by_public_key(str(data.get("public_key") or ""))
+    project = widget.project_with_key(str(data.get("public_key") or ""))
     now = utcnow()
     new_id = db.session.execute(insert(Feedback).values(
         project_id=project.id, channel=Channel.API, kind=Kind.BUG, title=data["title"][:200],

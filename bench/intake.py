@@ -73,7 +73,7 @@ def start_server(env: dict, port: int, workers: int, inline: bool) -> subprocess
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
         cwd=ROOT, env=env)
-    for _ in range(100):
+    for _ in range(600):  # up to two minutes: four workers importing scikit-learn on a loaded machine
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=1)
             return server
@@ -206,6 +206,8 @@ def bench_database(kind: str, args) -> dict:
             "deferred": (f"http://127.0.0.1:{deferred_port}/api/v1/feedback", {**base, "message": "deferred: fails", "form_token": token}),
             "bare": (f"http://127.0.0.1:{inline_port}/bench/bare-feedback", {**base, "message": "bare: fails"}),
         }
+        for url, body in targets.values():  # warm-up, not counted: each gunicorn worker loads the model first
+            run_wrk(url, {**body, "message": "warm-up: fails"}, 2, args.connections, workdir)
         rounds = []
         for _ in range(args.rounds):
             result = {name: run_wrk(url, body, args.seconds, args.connections, workdir) for name, (url, body) in targets.items()}

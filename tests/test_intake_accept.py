@@ -13,13 +13,14 @@ from triage.extensions import db
 from triage.models import Event, Feedback, Kind, Notification, RoutingRule, Strategy, Webhook
 from triage.services import intake
 
-# Project, idempotency key, model version, keyword rules, routing rules (teams and members
-# joined), SLA policy, webhooks, savepoint and its release, the item, its events, the outbox
-# rows (the webhook's two posts and the assignee's email), the round-robin turn. PostgreSQL inserts many rows in one statement and takes the
-# turn on its own connection (SET LOCAL + one UPDATE); SQLite inserts one row a statement.
-# 23 and 25 before intake.accept; the rulebook reads the admins' rules and the switched-off
-# defaults (two small tables) on every classification.
-STATEMENTS = {"sqlite": 19, "postgresql": 16}  # themes to join? (+1); the assignee's email choice (+1 on SQLite)
+# The settings stamp (services/snapshot.py: project, model version, keyword and default rules,
+# routing rules with teams and members, SLA policies, themes and webhooks come from the
+# per-process copy it vouches for), the idempotency key, the round-robin turn, savepoint and its
+# release, the item, its events, the outbox rows (the webhook's two posts and the assignee's
+# email). PostgreSQL inserts many rows in one statement and takes the turn on its own connection
+# (SET LOCAL + one UPDATE); SQLite inserts one row a statement (RETURNING the id, no sentinel).
+# 23 and 25 before intake.accept; 19 and 16 before the snapshot.
+STATEMENTS = {"sqlite": 12, "postgresql": 9}
 
 
 @pytest.fixture

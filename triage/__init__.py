@@ -36,9 +36,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    from triage.services import jobs
+    from triage.services import jobs, snapshot
     from triage.services.delivery import personal, subscriptions
 
+    snapshot.init_app(app)  # a change to the settings intake caches moves their stamp
     subscriptions.init_app(app)  # new Events queue posts to the webhooks subscribed to them
     personal.init_app(app)  # ... and emails to the submitter (resolved) and the assignee
     jobs.init_app(app)  # committed background jobs go onto RQ when REDIS_URL is set

@@ -44,10 +44,19 @@ from triage.models.releases import (
     Verdict,
 )
 from triage.models.surveys import Survey, SurveyResponse
-from triage.models.workflow import EscalationAlert, EscalationTier, Notification, RoutingRule, SavedView, SlaPolicy, Webhook
+from triage.models.workflow import (
+    EscalationAlert,
+    EscalationTier,
+    Notification,
+    RoutingRule,
+    SavedView,
+    SettingsStamp,
+    SlaPolicy,
+    Webhook,
+)
 
 __all__ = [
-    "ID_LIMIT", "OPEN_STATUSES", "AggregateMark", "AlertState", "ApiToken", "Attachment", "BackgroundJob", "BulkUndo", "Category", "Channel", "Comment", "DailyCount",
+    "ID_LIMIT", "OPEN_STATUSES", "AggregateMark", "SettingsStamp", "AlertState", "ApiToken", "Attachment", "BackgroundJob", "BulkUndo", "Category", "Channel", "Comment", "DailyCount",
     "Deadline", "DeliveryChannel", "DeliveryStatus", "DisabledDefaultRule",
     "EscalationAlert", "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "ImpactWeights", "JobKind", "JobStatus", "Kind",
     "KeywordRule", "Level", "Macro", "ModelVersion", "Notification", "Priority", "Project", "RankingSnapshot", "RecoveryCode", "RefusedAttempt", "Release", "ReleaseAdoption",

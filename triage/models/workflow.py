@@ -1,10 +1,12 @@
 """Routing, SLAs, escalation and the notification outbox; saved board views."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -182,3 +184,24 @@ class SavedView(db.Model):
 
     def __repr__(self) -> str:
         return f"<SavedView {self.id} {self.name!r}>"
+
+
+class SettingsStamp(db.Model):
+    """One row per cache of settings: its value changes (a new random token) in every
+    transaction that changes one of the cached tables, so each process knows, with one read,
+    whether its copy is still current (services/snapshot.py)."""
+
+    __tablename__ = "settings_stamps"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40))
+
+    def __repr__(self) -> str:
+        return f"<SettingsStamp {self.name}={self.value}>"
+
+
+@sa_event.listens_for(SettingsStamp.__table__, "after_create")
+def seed_stamp(table, connection, **_kw) -> None:
+    """A database made from the models (tests, `db.create_all`) gets the row the migration
+    inserts; random, so that no two databases start with the same stamp."""
+    connection.execute(table.insert().values(name="settings", value=uuid.uuid4().hex))

@@ -7,8 +7,9 @@ after the flush, when the event has the id its dedupe key `event:{event}:webhook
 the rows it adds go to the database with the next flush (commit flushes until nothing is left),
 so they commit or roll back with their cause.
 
-Cost: a flush without a new Event of a subscribable kind does nothing. Otherwise one query
-reads the active webhooks, kept for the rest of the transaction (or until a Webhook changes).
+Cost: a flush without a new Event of a subscribable kind does nothing. Otherwise the active
+webhooks come from the per-process snapshot (services/snapshot.py: one stamp read per
+transaction), kept for the rest of the transaction (or until a Webhook changes).
 
 Escalation tiers keep posting to their own webhook. An "escalated" event is not sent again to
 a subscribed webhook at the URL its tier already posted to, so a receiver hears it once.
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from triage.extensions import db
 from triage.models import DeliveryChannel, Event, Notification, Webhook
+from triage.services import snapshot
 from triage.services.delivery import notify
 
 # What a webhook may subscribe to; "notified" is left out (a delivery would announce itself).
@@ -78,11 +80,16 @@ def forget(session: Session, transaction) -> None:
 
 
 def subscribers(session: Session) -> list[Subscriber]:
-    """The active webhooks with at least one subscription, read once per transaction."""
+    """The active webhooks with at least one subscription, read once per transaction (from the
+    per-process snapshot while no webhook changed)."""
     if HOOKS not in session.info:
-        rows = session.execute(select(Webhook.id, Webhook.url, Webhook.events).where(Webhook.active))
-        session.info[HOOKS] = [Subscriber(i, url, frozenset(events or ())) for i, url, events in rows if events]
+        session.info[HOOKS] = snapshot.cached("webhooks", active_subscribers)
     return session.info[HOOKS]
+
+
+def active_subscribers(session: Session) -> list[Subscriber]:
+    rows = session.execute(select(Webhook.id, Webhook.url, Webhook.events).where(Webhook.active))
+    return [Subscriber(i, url, frozenset(events or ())) for i, url, events in rows if events]
 
 
 def told_by_tier(event: Event, hook: Subscriber) -> bool:

@@ -20,16 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from triage.services.triage.ml_bridge import ml_themes
 from triage.extensions import db
 from triage.models import Event, Feedback, Project, Theme, ThemeSource, ThemeStatus
+from triage.services import snapshot
 from triage.services.triage.classify import model_folder
 
 Progress = Callable[[int, int, str], None]
 MAX_NAME = 120
 MOVE_CHUNK = 5000  # ids per UPDATE: well under SQLite's and PostgreSQL's parameter limits
-_cache: dict[int, tuple[tuple, ml_themes.ThemeSet]] = {}
+_cache: dict[int, tuple[tuple, int, ml_themes.ThemeSet]] = {}
 
 
 @dataclass
@@ -190,21 +192,26 @@ def _write_idf(project_id: int, idf: dict[str, float]) -> None:
 def theme_set(project_id: int) -> ml_themes.ThemeSet | None:
     """The project's auto themes as an ml ThemeSet for `assign`, cached per process and rebuilt
     when the themes or the run's idf changed; None when there is nothing to assign to."""
-    count, stamp = db.session.execute(
-        select(func.count(Theme.id), func.max(Theme.updated_at))
-        .where(Theme.project_id == project_id, Theme.source == ThemeSource.AUTO)).one()
+    themes = snapshot.cached("auto_themes", auto_themes).get(project_id)
     path = idf_path(project_id)
-    if not count or not path.exists():
+    if not themes or not path.exists():
         return None
-    key = (count, stamp, path.stat().st_mtime_ns)
+    mtime = path.stat().st_mtime_ns
     cached = _cache.get(project_id)
-    if cached is None or cached[0] != key:
-        themes = [ml_themes.Theme(t.id, t.name, profile=t.profile, members=[t.id])  # members: only "live" counts
-                  for t in db.session.scalars(select(Theme).where(Theme.project_id == project_id,
-                                                                  Theme.source == ThemeSource.AUTO))
-                  if t.profile]
-        cached = _cache[project_id] = (key, ml_themes.ThemeSet(themes, idf=json.loads(path.read_text())["idf"]))
-    return cached[1]
+    if cached is None or cached[0] is not themes or cached[1] != mtime:  # a new snapshot, or a new run's idf
+        members = [ml_themes.Theme(i, name, profile=profile, members=[i])  # members: only "live" counts
+                   for i, name, profile in themes if profile]
+        cached = _cache[project_id] = (themes, mtime, ml_themes.ThemeSet(members, idf=json.loads(path.read_text())["idf"]))
+    return cached[2]
+
+
+def auto_themes(session: Session) -> dict[int, tuple]:
+    """Every project's auto themes as (id, name, profile) tuples, for the per-process snapshot."""
+    found: dict[int, list] = {}
+    for row in session.execute(select(Theme.project_id, Theme.id, Theme.name, Theme.profile)
+                               .where(Theme.source == ThemeSource.AUTO).order_by(Theme.id)):
+        found.setdefault(row.project_id, []).append((row.id, row.name, row.profile))
+    return {project: tuple(rows) for project, rows in found.items()}
 
 
 def assign_new(item: Feedback) -> int | None:

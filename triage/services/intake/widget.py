@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from triage.extensions import db
 from triage.models import Project, RefusedAttempt, utcnow
-from triage.services import DomainError, NotFound
+from triage.services import DomainError, NotFound, snapshot
 
 MAX_ORIGINS = 50
 MAX_REFUSED_ROWS = 200  # per project: made-up Origin headers cannot grow the table without bound
@@ -128,7 +129,12 @@ def project_with_key(key: str) -> Project | None:
     PostgreSQL would refuse, other characters) is not looked up."""
     if not PUBLIC_KEY.fullmatch(key):
         return None
-    return db.session.scalar(select(Project).where(Project.public_key == key))
+    return snapshot.attach(snapshot.cached("projects", projects_by_key).get(key))
+
+
+def projects_by_key(session: Session) -> dict[str, Project]:
+    """Every project by its widget key, for the per-process snapshot (services/snapshot.py)."""
+    return {project.public_key: project for project in session.scalars(select(Project))}
 
 
 def canonical_json(value: Any) -> bytes:

@@ -21,8 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from triage.extensions import db
 from triage.models import OPEN_STATUSES, Category, Event, Feedback, Level, ModelVersion, User, utcnow
-from triage.services import DomainError, locks
-from triage.services import access
+from triage.services import DomainError, access, locks, snapshot
 from triage.services.triage import rules
 from triage.services.triage.ml_bridge import KeywordRules, ModelError, Prediction, TriageModel, priority_for
 
@@ -44,12 +43,16 @@ def load_model(version: ModelVersion) -> TriageModel:
     return TriageModel.load(path)
 
 
+def active_version(session) -> ModelVersion | None:
+    return session.scalar(select(ModelVersion).where(ModelVersion.active))
+
+
 def active_model() -> TriageModel | None:
     """The active trained model, loaded once per process; None when none is active.
 
     Raises ModelError when the active version cannot be loaded.
     """
-    version = db.session.scalar(select(ModelVersion).where(ModelVersion.active))
+    version = snapshot.cached("model_version", active_version)
     if version is None:
         return None
     if _loaded["version"] != version.version:
@@ -89,7 +92,7 @@ def classify_items(items: list[Feedback], flush: bool = True) -> int:
     if not items:
         return 0
     try:
-        model, rulebook, rows = active_model(), rules.rulebook(), [features(item) for item in items]
+        model, rulebook, rows = active_model(), snapshot.cached("rulebook", rules.rulebook), [features(item) for item in items]
         predictions = (KeywordRules(rulebook).predict(rows) if model is None
                        else model.predict(rows, rulebook))
     except Exception:  # a broken model must never lose or reject an item

@@ -7,7 +7,7 @@ from flask import current_app
 
 from triage.extensions import db
 from triage.models import Feedback, User
-from triage.services import locks
+from triage.services import locks, snapshot
 from triage.services.insights import theme_runs
 from triage.services.triage import classify, routing, sla
 
@@ -27,9 +27,13 @@ def after_intake(item: Feedback, flush: bool = True) -> None:
     if item.quarantined or not current_app.config["CLASSIFY_INLINE"]:
         return  # left pending: the worker's next pass triages it
     classify.classify_items([item], flush=False)
-    # Routing and SLA read the category and priority set above, so they come after it.
-    routing.route(item, flush=False)
-    sla.apply_sla(item, flush=False)
+    # Routing and SLA read the category and priority set above, so they come after it. Rules,
+    # teams and policies come from the per-process snapshot (one stamp read, no query).
+    if item.id is None:
+        routing.route_new(item)
+    else:  # an item released from quarantine may have been assigned by hand meanwhile
+        routing.route(item, flush=False)
+    sla.apply_sla(item, snapshot.cached("sla", sla.all_policies), flush=False)
     join_theme(item)
     if flush:
         db.session.flush()

@@ -8,13 +8,16 @@ on reclassification; every application is an Event("routed") naming the rule.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from triage.extensions import db
 from triage.models import (
@@ -32,7 +35,7 @@ from triage.models import (
     TeamRole,
     User,
 )
-from triage.services import DomainError, locks
+from triage.services import DomainError, locks, snapshot
 
 CONDITION_KEYS = ("project_id", "channel", "kind", "category", "priority", "tag", "keyword", "pattern")
 
@@ -59,13 +62,40 @@ def matches(conditions: dict[str, Any], item: Feedback) -> bool:
     return all(checks[key](value) for key, value in conditions.items() if key in checks and value not in (None, ""))
 
 
-def ordered_rules(active_only: bool = True) -> list[RoutingRule]:
+def ordered_rules(active_only: bool = True, session: Session | None = None) -> list[RoutingRule]:
     """The rules in their order, with what applying one reads (team, members, assignee) loaded
     in one statement rather than one per team and per person."""
     query = (select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
              .options(joinedload(RoutingRule.assignee),
                       joinedload(RoutingRule.team).joinedload(Team.memberships).joinedload(TeamMember.user)))
-    return list(db.session.scalars(query.where(RoutingRule.active) if active_only else query).unique())
+    return list((session or db.session).scalars(query.where(RoutingRule.active) if active_only else query).unique())
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What routing a new item reads: the active rules in order and every team by id, with
+    their members (cached per process by `snapshot`, detached: read only)."""
+
+    rules: list[RoutingRule]
+    teams: dict[int, Team]
+
+
+def load_plan(session: Session) -> Plan:
+    rules = ordered_rules(session=session)
+    teams = session.scalars(select(Team).options(joinedload(Team.memberships).joinedload(TeamMember.user))).unique()
+    return Plan(rules, {team.id: team for team in teams})
+
+
+def route_new(item: Feedback) -> RoutingRule | None:
+    """Route a new item as `route` does (the caller flushes), reading the rules and teams from
+    the per-process snapshot: no query but the round-robin turn."""
+    plan = snapshot.cached("routing", load_plan)
+    rule = next((r for r in plan.rules if matches(r.conditions, item)), None)
+    team = rule.team if rule else plan.teams.get(item.project.default_team_id)
+    if team is not None:
+        assignee = pick_assignee(rule, team)
+        send(item, rule, snapshot.attach(team), snapshot.attach(assignee), None)
+    return rule
 
 
 def assigned_by_hand(item: Feedback) -> bool:
@@ -146,6 +176,13 @@ ADVANCE = text(
     " WHERE teams.id = :team RETURNING last_assigned_user_id")
 
 
+# The same on SQLite, where the ids come as a JSON array (json_each numbers them from 0).
+ADVANCE_SQLITE = text(
+    "UPDATE teams SET last_assigned_user_id = (SELECT taken.value FROM json_each(:ids) AS taken WHERE taken.key = (("
+    "SELECT count(*) FROM json_each(:ids) AS seen WHERE seen.value <= coalesce(teams.last_assigned_user_id, 0))"
+    " + :count - 1) % :n) WHERE teams.id = :team RETURNING last_assigned_user_id")
+
+
 def take_turns(team: Team, count: int) -> list[User]:
     """The next `count` people in the team's rotation; remembers the last of them.
 
@@ -158,15 +195,20 @@ def take_turns(team: Team, count: int) -> list[User]:
     people = candidates(team)
     if not people:
         return []
-    if not locks.is_sqlite():
+    ids = [u.id for u in people]
+    if locks.is_sqlite():  # in the caller's transaction: the turn is read where it is stored, not from a copy
+        last = (db.session.execute(ADVANCE_SQLITE, {"ids": json.dumps(ids), "count": count, "n": len(ids),
+                                                    "team": team.id}).scalar() if team.id is not None else None)
+    else:
         with db.engine.begin() as connection:
             # Losing the last step of the rotation in a crash is harmless: skip the wait for the disk.
             connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            last = connection.execute(ADVANCE, {"ids": [u.id for u in people], "count": count,
-                                                "n": len(people), "team": team.id}).scalar()
-        if last is not None:  # None: a team made in this transaction, not committed yet: no one else sees it
-            end = next(i for i, u in enumerate(people) if u.id == last)
-            return [people[(end - count + 1 + j) % len(people)] for j in range(count)]
+            last = connection.execute(ADVANCE, {"ids": ids, "count": count, "n": len(ids), "team": team.id}).scalar()
+    if last is not None:  # None: a team made in this transaction, not stored yet: no one else sees it
+        if team in db.session:  # the session's copy says what the table says, without a change to flush
+            set_committed_value(team, "last_assigned_user_id", last)
+        end = ids.index(last)
+        return [people[(end - count + 1 + j) % len(people)] for j in range(count)]
     picks = []
     for _ in range(count):
         picks.append(next_in_turn(people, team.last_assigned_user_id))

@@ -3,6 +3,7 @@ admin can switch off, plus the admins' own keyword rules, which add to the defau
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from triage.extensions import db
 from triage.models import DisabledDefaultRule, KeywordRule, User
@@ -10,20 +11,21 @@ from triage.services import DomainError, NotFound
 from triage.services.triage.ml_bridge import DEFAULT_RULES, DefaultRule, Rulebook, validate_rules
 
 
-def stored_rules() -> list[KeywordRule]:
+def stored_rules(session: Session | None = None) -> list[KeywordRule]:
     """The admins' rules in their order."""
-    return list(db.session.scalars(select(KeywordRule).order_by(KeywordRule.position, KeywordRule.id)))
+    return list((session or db.session).scalars(select(KeywordRule).order_by(KeywordRule.position, KeywordRule.id)))
 
 
-def disabled_names() -> set[str]:
+def disabled_names(session: Session | None = None) -> set[str]:
     """Names of the default rules an admin switched off."""
-    return set(db.session.scalars(select(DisabledDefaultRule.name)))
+    return set((session or db.session).scalars(select(DisabledDefaultRule.name)))
 
 
-def rulebook() -> Rulebook:
-    """The rulebook in force: the defaults that are on plus the admins' rules."""
+def rulebook(session: Session | None = None) -> Rulebook:
+    """The rulebook in force: the defaults that are on plus the admins' rules (intake reads
+    it through `snapshot.cached`, once per change)."""
     known = {rule.name for rule in DEFAULT_RULES}
-    return Rulebook([r.as_dict() for r in stored_rules()], disabled_names() & known)
+    return Rulebook([r.as_dict() for r in stored_rules(session)], disabled_names(session) & known)
 
 
 def defaults() -> list[tuple[DefaultRule, bool]]:

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from triage.extensions import db
 from triage.models import Event, Feedback, SlaPolicy, Status, utcnow
@@ -118,9 +119,10 @@ def paused_minutes(item: Feedback, first_response: bool = False) -> float:
                if e.kind == "sla_resumed" and (not first_response or e.data.get("first_response", True)))
 
 
-def all_policies() -> dict[str, SlaPolicy]:
-    """Every policy by its priority, for a batch to read them once."""
-    return {p.priority: p for p in db.session.scalars(select(SlaPolicy))}
+def all_policies(session: Session | None = None) -> dict[str, SlaPolicy]:
+    """Every policy by its priority, for a batch to read them once (intake reads them through
+    `snapshot.cached`)."""
+    return {p.priority: p for p in (session or db.session).scalars(select(SlaPolicy))}
 
 
 def apply_sla(item: Feedback, policies: dict[str, SlaPolicy] | None = None, flush: bool = True) -> None:

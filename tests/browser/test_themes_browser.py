@@ -25,7 +25,7 @@ def test_a_pm_runs_themes_from_the_button_and_renames_one(page, live_app):
     page.fill("input[name=email]", pm.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit], main input[type=submit]")
-    page.get_by_role("link", name="Themes").click()
+    page.get_by_role("link", name="Themes", exact=True).click()
     page.get_by_role("button", name="Run themes now").click()
     assert "queued" in page.locator("main").inner_text()
     assert worker.run_job() is not None

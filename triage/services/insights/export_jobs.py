@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
 
 from triage.extensions import db
-from triage.models import BackgroundJob, Feedback, JobKind, JobStatus, Role, User
+from triage.models import BackgroundJob, JobKind, JobStatus, Role, User
 from triage.services import DomainError, NotFound, jobs
 from triage.services.insights import exports, figures
-from triage.services.items.inbox import InboxFilter, conditions
+from triage.services.items import inbox
+from triage.services.items.inbox import InboxFilter
 
 INLINE_ROWS = 50_000
 KEEP_HOURS = 24
@@ -31,9 +31,7 @@ def export_folder() -> Path:
 def too_large_inline(flt: InboxFilter) -> bool:
     """Whether the filter selects more items than an export answered in the request may hold."""
     limit = int(current_app.config.get("EXPORT_INLINE_ROWS", INLINE_ROWS))
-    counted = db.session.scalar(select(func.count()).select_from(
-        select(Feedback.id).where(*conditions(flt)).limit(limit + 1).subquery()))
-    return counted > limit
+    return inbox.capped_count(flt, limit) > limit
 
 
 def queue_export(args: dict[str, str], actor: User) -> BackgroundJob:

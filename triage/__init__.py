@@ -48,6 +48,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    timeout = app.config["REDIS_TIMEOUT"]  # the limiter's Redis calls, as the job queue's
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": timeout, "socket_timeout": timeout})
     limiter.init_app(app)  # before CSRF, so refused requests still count against the limit
     csrf.init_app(app)
     bootstrap.init_app(app)

@@ -141,7 +141,6 @@ DEFAULTS = {
     "REDIS_TIMEOUT": 1.0,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
-    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
     "LOGIN_RATE_LIMIT": "10 per minute",
     # "Forgot password?": requests per client address and per email asked for; seconds a link lives.
     "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",

@@ -189,8 +189,10 @@ MATRIX = {
     "board.assign": item_post("assignment", lambda w: {"team": str(w.team_a.id), "assignee": ""}),
     "board.set_theme": item_post("theme", lambda w: {"theme": "Payments"}),
     "board.triage_panel": item_post("triage"),
-    "board.merge": item_post("merge", lambda w: {"other": str(w.other_a.id)}),
-    "board.unmerge": item_post("unmerge"),
+    # PMs merge and unmerge duplicates too (MERGING_ROLES)
+    "board.merge": Case("POST", lambda w: f"/board/items/{w.item_a.id}/merge", STAFF_READ,
+                        lambda w: {"other": str(w.other_a.id)}),
+    "board.unmerge": Case("POST", lambda w: f"/board/items/{w.item_a.id}/unmerge", STAFF_READ),
     "board.set_public": item_post("public", lambda w: {"public": ""}),
     "board.apply_macro": item_post("macro"),
     "board.attachment": Case("GET", lambda w: f"/board/attachments/{w.attachment.id}", STAFF_READ),

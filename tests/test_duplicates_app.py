@@ -97,13 +97,29 @@ def test_merging_an_item_with_itself_or_a_missing_one_is_a_form_error(client, au
     assert missing.status_code == 422 and "No item 999" in missing.get_data(as_text=True)
 
 
-def test_a_pm_sees_suggestions_but_cannot_merge(client, auth, pm, project):
-    first, second = submit(project, *EXPORT), submit(project, *EXPORT_AGAIN)
+def test_a_pm_merges_from_the_suggestions_and_both_reporters_follow_the_survivor(client, auth, pm, project):
+    first = submit(project, *EXPORT, email="ann@x.org")
+    second = submit(project, *EXPORT_AGAIN, email="bob@x.org")
     auth.login(pm)
     html = client.get("/board/duplicates").get_data(as_text=True)
-    assert f"#{second.id}" in html and "Merge into" not in html
+    assert f"Merge into #{first.id}" in html
     token = csrf_from(client, "/board/duplicates")
-    assert client.post(f"/board/items/{second.id}/merge", data={"other": first.id, "csrf_token": token}).status_code == 403
+    response = client.post(f"/board/items/{second.id}/merge", data={"other": first.id, "csrf_token": token})
+    assert response.status_code == 302
+    db.session.refresh(first)
+    assert first.submitter_email == "ann@x.org" and [f.email for f in first.followers] == ["bob@x.org"]
+    assert "Unmerge" in client.get(f"/board/items/{second.id}").get_data(as_text=True)
+    token = csrf_from(client, f"/board/items/{second.id}")
+    assert client.post(f"/board/items/{second.id}/unmerge", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(second)
+    assert second.duplicate_of_id is None
+
+
+def test_a_pm_changes_no_other_part_of_an_item(client, auth, pm, project):
+    first = submit(project, *EXPORT)
+    auth.login(pm)
+    token = csrf_from(client, "/board/duplicates")
+    assert client.post(f"/board/items/{first.id}/status", data={"status": "resolved", "csrf_token": token}).status_code == 403
 
 
 def test_quarantined_and_merged_items_are_never_candidates(project):

@@ -8,7 +8,7 @@ from triage.auth import roles_required
 from triage.board import bp
 from triage.board.forms import ActionForm, MergeForm, PublicForm
 from triage.board.views import item_change, render_item
-from triage.models import Role
+from triage.models import MERGING_ROLES, Role
 from triage.services import DomainError, items
 from triage.services.items import duplicates
 from triage.web import back_to, commit_form
@@ -26,7 +26,7 @@ def merge_suggestions():
 
 
 @bp.route("/items/<int:item_id>/merge", methods=["POST"])
-@roles_required(Role.AGENT)
+@roles_required(*MERGING_ROLES)
 def merge(item_id: int):
     feedback = items.get_item(item_id, current_user)
     form = MergeForm()
@@ -44,7 +44,7 @@ def merge(item_id: int):
 
 
 @bp.route("/items/<int:item_id>/unmerge", methods=["POST"])
-@roles_required(Role.AGENT)
+@roles_required(*MERGING_ROLES)
 def unmerge(item_id: int):
     feedback = items.get_item(item_id, current_user)
     form = ActionForm()

@@ -2,6 +2,7 @@
 from triage.models.accounts import ApiToken, RecoveryCode, Team, TeamMember, User, hash_api_token
 from triage.models.base import (
     ID_LIMIT,
+    MERGING_ROLES,
     OPEN_STATUSES,
     AlertState,
     Category,
@@ -60,7 +61,7 @@ __all__ = [
     "Deadline", "DeliveryChannel", "DeliveryStatus", "DisabledDefaultRule",
     "EscalationAlert", "EscalationTarget", "EscalationTier", "Event", "Feedback", "Follower", "ImpactWeights", "JobKind", "JobStatus", "Kind",
     "KeywordRule", "Level", "Macro", "ModelVersion", "Notification", "Priority", "Project", "RankingSnapshot", "RecoveryCode", "RefusedAttempt", "Release", "ReleaseAdoption",
-    "ReleaseFix", "ReleaseFollower", "ReleaseRule", "RuleKind", "ItemAccess", "Role", "RoutingRule", "SavedView", "Severity",
+    "ReleaseFix", "ReleaseFollower", "ReleaseRule", "RuleKind", "ItemAccess", "MERGING_ROLES", "Role", "RoutingRule", "SavedView", "Severity",
     "SlaPolicy", "SpikeAlert", "Status", "Strategy", "Survey", "SurveyKind", "SurveyResponse", "Team", "TeamMember", "TeamRole",
     "Theme", "ThemeFollower", "ThemeNote", "ThemeSource", "ThemeStatus", "UTCDateTime", "User", "Verdict", "Vote", "Webhook", "hash_api_token",
     "new_token", "parse_id", "utcnow", "valid_id",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from triage.extensions import db
-from triage.models.base import ItemAccess, Role, TeamRole, UTCDateTime, new_token, str_enum, utcnow
+from triage.models.base import MERGING_ROLES, ItemAccess, Role, TeamRole, UTCDateTime, new_token, str_enum, utcnow
 
 
 class User(UserMixin, db.Model):
@@ -57,6 +57,10 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         """Admins hold every role; others only their own."""
         return self.role == Role.ADMIN or self.role in roles
+
+    @property
+    def can_merge(self) -> bool:
+        return self.has_role(*MERGING_ROLES)
 
     @property
     def teams(self) -> list[Team]:

@@ -79,6 +79,11 @@ class Role(enum.Enum):
     PM = "pm"
 
 
+# Who merges and unmerges duplicates: agents, and product managers, who dedupe ideas and reports
+# as Canny's and Productboard's PMs do (admins hold every role).
+MERGING_ROLES = (Role.AGENT, Role.PM)
+
+
 class Status(enum.Enum):
     NEW = "new"
     TRIAGED = "triaged"

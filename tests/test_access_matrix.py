@@ -29,7 +29,7 @@ from triage.models import (
     Team,
     TeamMember,
 )
-from triage.services import accounts
+from triage.services import accounts, items
 from triage.services.accounts import tokens
 from triage.services.insights import export_jobs
 from triage.services.intake import attachments, surveys
@@ -51,7 +51,7 @@ NOT_TEAM_OBJECTS = {
                      "insights.merge_theme", "insights.move_theme_items", "insights.pin_theme",
                      "insights.rename_theme", "insights.split_theme", "insights.set_theme_status",
                      "insights.theme_detail", "insights.job_status", "insights.survey_results",
-                     "insights.chart_svg"],
+                     "insights.chart_svg", "insights.theme_trend_svg"],
                     "project-wide themes, jobs, surveys and charts; a theme page lists only the items one may "
                     "see (test_lists_show_agent_b_nothing_of_team_a)"),
     **dict.fromkeys(["releases.project_releases", "releases.mark_fixed", "releases.add_follower",
@@ -175,6 +175,14 @@ class Case:
     last: bool = False  # deletes what later cases use
 
 
+def theme_of(world: World) -> int:
+    """Team A's item filed under a theme of the project (once); the theme's id."""
+    if world.item_a.theme_id is None:
+        items.set_theme(world.item_a, "Payments", None)
+        db.session.commit()
+    return world.item_a.theme_id
+
+
 def item_post(suffix: str, data=lambda w: {}):
     return Case("POST", lambda w: f"/board/items/{w.item_a.id}/{suffix}", AGENT_WRITE, data)
 
@@ -217,6 +225,8 @@ MATRIX = {
     "insights.export_items": Case("GET", lambda w: "/insights/export/items.csv", EXPORT),
     "insights.export_themes": Case("GET", lambda w: f"/insights/export/themes.csv?project={w.project.id}", EXPORT),
     "insights.chart_csv": Case("GET", lambda w: f"/insights/charts/category.csv?project={w.project.id}", EXPORT),
+    # a theme's items per day and priority: counts of the project's theme, no item text
+    "insights.theme_trend_csv": Case("GET", lambda w: f"/insights/themes/{theme_of(w)}/trend.csv", EXPORT),
     "insights.survey_results_csv": Case("GET", lambda w: f"/insights/surveys/{w.survey_id}/scores.csv", EXPORT),
     "admin.survey_scores_csv": Case("GET", lambda w: f"/admin/surveys/{w.survey_id}/scores.csv", ADMIN_ONLY),
     "releases.checklist_export": Case("GET", lambda w: f"/releases/{w.project.slug}/v/{w.release}/checklist.csv",
@@ -301,11 +311,7 @@ def test_lists_show_agent_b_nothing_of_team_a(app, world, clients):
     the staff API's list and the CSV export: agent B sees its own item, never team A's."""
     from triage.services.items import access
 
-    from triage.services import items
-
-    items.set_theme(world.item_a, "Payments", None)
-    db.session.commit()
-    theme_page = f"/insights/themes/{world.item_a.theme_id}"
+    theme_page = f"/insights/themes/{theme_of(world)}"
     client_b, client_a = clients["agent_b"][0], clients["agent_a"][0]
     pages = ["/board/", "/board/?q=checkout+fails&status=any", "/board/kanban", "/board/review",
              "/board/duplicates", "/insights/export/items.csv?status=any", theme_page,

@@ -217,6 +217,36 @@ def test_themes_export_carries_the_figures(client, auth, pm, project):
     assert "'@SUM(A1)" in [r["theme"] for r in rows]
 
 
+def test_a_theme_page_says_why_it_ranks_and_shows_its_trend_with_csv(client, auth, pm, agent, project):
+    slow, dark = seed(project)
+    worker.aggregate_pass()
+    auth.login(pm)
+    html = page_of(client, f"/insights/themes/{slow.id}")
+    assert "#1 of" in html and "impact <strong>" in html and "2 × 4.67" not in html  # the page's own wording
+    assert "reach 2 × severity 4.67 × trend 2 (3 items from 2 reporters, 0 votes" in " ".join(html.split())
+    assert f"/insights/themes/{slow.id}/trend.svg" in html
+    svg = client.get(f"/insights/themes/{slow.id}/trend.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert "Items per day in this theme by priority" in svg.get_data(as_text=True)
+    days = rows_of(client.get(f"/insights/themes/{slow.id}/trend.csv"))
+    assert len(days) == 90 and sum(int(d.get("P1") or 0) for d in days) == 2
+    assert sum(int(d.get("P2") or 0) for d in days) == 1 and "P5" not in days[0]  # the other theme's item
+    items = htmllib.unescape(re.search(r'href="([^"]+)">This theme\'s items as CSV', html).group(1))
+    assert sorted(r["title"] for r in rows_of(client.get(items))) == ["Cart spins forever", "Checkout hangs",
+                                                                        "Paying takes ages"]
+    auth.login(agent)  # agents read the theme pages too
+    assert client.get(f"/insights/themes/{dark.id}/trend.svg").status_code == 200
+    assert client.get("/insights/themes/999999/trend.csv").status_code == 404
+
+
+def test_a_theme_outside_the_ranking_says_so(client, auth, pm, project):
+    quiet = theme(project, "Nothing lately")
+    db.session.commit()
+    worker.aggregate_pass()
+    auth.login(pm)
+    assert "Not among" in page_of(client, f"/insights/themes/{quiet.id}")
+
+
 def test_pms_read_survey_results_but_cannot_change_surveys(client, auth, pm, project):
     survey = Survey(project=project, kind=SurveyKind.NPS, question="Recommend us?")
     db.session.add(survey)

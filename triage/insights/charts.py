@@ -7,7 +7,7 @@ from flask import abort, render_template
 from triage.insights import bp
 from triage.insights.views import csv_response, number_arg, period_arg
 from triage.services.insights import charts as service
-from triage.services.insights import figures, page
+from triage.services.insights import figures, page, themes
 
 
 def chart_of(name: str) -> service.Chart:
@@ -43,3 +43,15 @@ def chart_csv(name: str):
     chart, project = chart_of(name), project_arg()
     return csv_response(figures.safe_csv(service.table(name, project, period_arg())),
                         f"{chart.name}-{project.slug}-{period_arg()}d.csv")
+
+
+@bp.route("/themes/<int:theme_id>/trend.svg")
+def theme_trend_svg(theme_id: int):
+    svg = service.render_svg(service.THEME_TREND, service.theme_table(themes.get_theme(theme_id)))
+    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "private, max-age=300"}
+
+
+@bp.route("/themes/<int:theme_id>/trend.csv")
+def theme_trend_csv(theme_id: int):
+    theme = themes.get_theme(theme_id)
+    return csv_response(figures.safe_csv(service.theme_table(theme)), f"theme-{theme.id}-trend-{service.THEME_DAYS}d.csv")

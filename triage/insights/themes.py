@@ -10,7 +10,7 @@ from triage.insights import bp
 from triage.insights.forms import ItemsForm, MergeForm, NoteForm, PinForm, RenameForm, RunForm, ThemeStatusForm
 from triage.models import JobKind, Role, Theme, ThemeStatus
 from triage.services import NotFound, jobs
-from triage.services.insights import themes
+from triage.services.insights import charts, themes
 from triage.web import back_to, commit_form
 
 
@@ -71,6 +71,7 @@ def detail_forms(theme: Theme) -> dict:
 
 def render_detail(theme: Theme, forms: dict, status: int = 200):
     return render_template("insights/theme.html", theme=theme, size=themes.theme_size(theme),
+                           rank=charts.theme_rank(theme), trend_days=charts.THEME_DAYS,
                            can_edit=current_user.has_role(Role.PM), **forms), status
 
 

@@ -220,10 +220,13 @@ def subject_counts(project_id: int, since: date, until: date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "day", "count"])
 
 
-def volume_rows(project_id: int, since: date, until: date, column: str) -> pd.DataFrame:
-    """Items per day and value of `column` ("category" or "priority") between two days."""
+def volume_rows(project_id: int, since: date, until: date, column: str, theme_id: int | None = None) -> pd.DataFrame:
+    """Items per day and value of `column` ("category" or "priority") between two days, of the
+    project or of one of its themes."""
     value = getattr(DailyCount, column)
+    where = (DailyCount.project_id == project_id, DailyCount.day >= since, DailyCount.day <= until)
+    if theme_id is not None:
+        where += (DailyCount.theme_id == theme_id,)
     rows = db.session.execute(select(DailyCount.day, value, func.sum(DailyCount.count))
-                              .where(DailyCount.project_id == project_id, DailyCount.day >= since,
-                                     DailyCount.day <= until).group_by(DailyCount.day, value)).all()
+                              .where(*where).group_by(DailyCount.day, value)).all()
     return pd.DataFrame(rows, columns=["day", column, "count"])

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 
 from triage.extensions import db
-from triage.models import Feedback, Project, Survey, SurveyKind, SurveyResponse, Team, utcnow
+from triage.models import Feedback, Project, Survey, SurveyKind, SurveyResponse, Team, Theme, utcnow
 from triage.services.insights import aggregates, figures, page
 
 # Okabe-Ito: told apart by people with the common colour vision deficiencies.
@@ -39,6 +39,25 @@ CHARTS = {c.name: c for c in (
     Chart("impact", "Themes by impact", "Impact (reach × severity × trend)", "Theme", "barh"),
     Chart("sla", "SLA attainment per team", "Team", "Deadlines met (%)", "bars"),
 )}
+
+
+# One theme's trend, on its page: the chart of the project's volume, filtered to the theme.
+THEME_TREND = Chart("theme", "Items per day in this theme by priority", "Day", "Items", "stacked")
+THEME_DAYS = 90
+
+
+def theme_table(theme: Theme, days: int = THEME_DAYS, today: date | None = None) -> pd.DataFrame:
+    """Items per day of one theme by priority over the `days` days ending today (the daily counts)."""
+    today = today or utcnow().date()
+    rows = aggregates.volume_rows(theme.project_id, today - timedelta(days=days - 1), today, "priority", theme.id)
+    return figures.volume_table(rows, "priority", today, days).reset_index()
+
+
+def theme_rank(theme: Theme, days: int = 30) -> dict | None:
+    """The theme's row of the project's ranking over `days` days (impact and its factors, its
+    place), or None when it is not among the ranked themes."""
+    rows = page.overview(theme.project, days).rows
+    return next(({**row, "place": place} for place, row in enumerate(rows, 1) if row["theme"].id == theme.id), None)
 
 
 def survey_frame(project_id: int, since: datetime) -> pd.DataFrame:

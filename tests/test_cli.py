@@ -1,4 +1,6 @@
 """The `flask triage` commands."""
+import re
+
 from sqlalchemy import func, select
 
 from tests.conftest import Auth
@@ -55,6 +57,10 @@ def test_demo_migrates_seeds_and_prints_working_logins(make_app):
     logins = {line.split()[1]: line.split()[-1] for line in result.output.splitlines() if "password:" in line}
     assert set(logins) == {"admin@demo.test", "agent@demo.test", "pm@demo.test"}
     assert Auth(app.test_client()).login("agent@demo.test", logins["agent@demo.test"]).status_code == 302
+    pm = app.test_client()
+    assert Auth(pm).login("pm@demo.test", logins["pm@demo.test"]).headers["Location"].endswith("/insights/")
+    insights = pm.get("/insights/?days=30").get_data(as_text=True)  # ranked at once, before any worker runs
+    assert len(re.findall(r'<td><a href="/insights/themes/\d+">', insights)) >= 3
     again = app.test_cli_runner().invoke(args=["triage", "demo", "--no-serve", "--items", "120"])
     assert again.exit_code == 0
     with app.app_context():

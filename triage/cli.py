@@ -130,9 +130,12 @@ def demo(serve: bool, host: str, port: int, items: int) -> None:
 
     from triage.services import demo as demo_data
 
+    from triage import worker as background
+
     upgrade()
     logins = demo_data.seed(items)
     db.session.commit()
+    background.aggregate_pass()  # the daily counts and rankings the insights page reads, as the worker would
     click.echo("Demo ready. Sign in at http://%s:%d/ with:" % (host, port))
     for role, email, password in logins:
         click.echo(f"  {role:<6} {email:<22} password: {password}")

@@ -51,6 +51,16 @@ class LiveApp:
     url: str
 
 
+def sign_in(page, url: str, email: str, password: str) -> None:
+    """Sign in on a fresh cookie jar and wait for the role's landing page."""
+    page.context.clear_cookies()
+    page.goto(f"{url}/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit], main input[type=submit]")
+    page.wait_for_url(lambda target: "/auth/login" not in target)
+
+
 @contextmanager
 def serve(app):
     """Serve the app with Werkzeug on 127.0.0.1 (a free port) in a thread; yields its URL.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import CHROMIUM, serve
+from tests.browser.conftest import CHROMIUM, serve, sign_in
 from triage.extensions import db
 from triage.models import Feedback, SurveyKind, Team
 from triage.services import demo
@@ -46,15 +46,6 @@ def run_axe(page, label: str) -> list[str]:
     found = page.evaluate(RUN_AXE)
     return [f"{label}: {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}" for v in found
             if v["impact"] in BLOCKING]
-
-
-def sign_in(page, url: str, email: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{url}/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit], main input[type=submit]")
-    page.wait_for_url(lambda target: "/auth/login" not in target)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium")

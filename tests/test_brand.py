@@ -52,7 +52,7 @@ def test_the_chosen_text_always_reaches_four_and_a_half_to_one():
         assert branding.contrast(color, branding.text_color(color)) >= 4.5, color
         assert branding.contrast(color, branding.hover_color(color)) > 1  # hover looks different
         assert branding.contrast(branding.text_color(color), branding.hover_color(color)) >= 4.5, color
-        assert branding.contrast(branding.ink_color(color), "#ffffff") >= 4.5, color
+        assert branding.contrast(branding.ink_color(color), "#f8f9fa") >= 4.5, color
 
 
 # --- logos ---------------------------------------------------------------------------------
@@ -172,6 +172,7 @@ def test_brand_css_sets_the_custom_properties(client, branded):
     css = response.get_data(as_text=True)
     assert response.status_code == 200 and response.mimetype == "text/css"
     assert "--brand: #1f5fd1;" in css and "--brand-text: #ffffff;" in css and "--brand-ink: #1f5fd1;" in css
+    assert "--brand-ink-rgb: 31, 95, 209;" in css
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/p/shop/brand.css?v=old").headers["Cache-Control"] == "public, max-age=300"

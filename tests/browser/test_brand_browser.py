@@ -7,11 +7,16 @@ from __future__ import annotations
 from PIL import Image
 from playwright.sync_api import expect
 
+import pytest
+
+from tests.browser.test_accessibility import axe_page, violations  # noqa: F401
 from tests.browser.test_kanban_browser import sign_in
 from tests.browser.test_layout_browser import screenshot
 from tests.conftest import make_user
 from triage.extensions import db
-from triage.models import Role
+from triage.models import Kind, Role
+from triage.services import intake
+from triage.services.intake import branding
 
 BRAND = "#ffc20e"  # a light yellow: black text on it, darkened to an ink for text on white
 BACKGROUND = "getComputedStyle(document.querySelector(%r)).backgroundColor"
@@ -80,3 +85,17 @@ def test_admin_brands_the_hosted_form_and_the_widget(browser, live_app, shop, tm
         screenshot(widget, f"brand-widget-{width}")
         widget.close()
     context.close()
+
+
+@pytest.mark.parametrize("color", [BRAND, "#0b3d2e", "#ff5fa2"])  # light, dark, and a mid pink
+def test_branded_hosted_pages_have_no_serious_axe_violations(axe_page, live_app, shop, tmp_path, color):  # noqa: F811
+    project, _ = shop
+    branding.set_brand(project, color)
+    branding.set_logo(project, branding.clean_logo(logo_file(tmp_path).read_bytes()))
+    item = intake.submit_feedback(project, intake.Submission(kind=Kind.IDEA, title="Dark mode", body="Please"))
+    item.public = True
+    db.session.commit()
+    found = []
+    for path in (f"/p/{project.slug}", f"/p/{project.slug}/ideas", f"/status/{item.status_token}"):
+        found += violations(axe_page, f"{live_app.url}{path}")
+    assert found == []

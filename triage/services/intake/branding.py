@@ -27,6 +27,7 @@ LOGO_MAX_PIXELS = 4096 * 4096
 LOGO_MAX_HEIGHT = 256
 LOGO_MAX_WIDTH = 1024
 BLACK, WHITE = "#000000", "#ffffff"
+PAGE = "#f8f9fa"  # Bootstrap's bg-light, the hosted pages' background (a shade darker than white)
 
 
 class InvalidColor(DomainError):
@@ -81,17 +82,19 @@ def hover_color(color: str) -> str:
 
 
 def ink_color(color: str) -> str:
-    """The colour darkened just enough for text and outlines on white (4.5:1)."""
+    """The colour darkened just enough for text and outlines on white and on the hosted pages'
+    light grey (4.5:1 on both)."""
     share = 0.0
-    while contrast(mix(color, BLACK, share), WHITE) < 4.5:
+    while contrast(mix(color, BLACK, share), PAGE) < 4.5:
         share += 0.05
     return mix(color, BLACK, share)
 
 
 def palette(color: str) -> dict[str, str]:
     """The CSS custom properties of a brand colour (without their leading --)."""
+    ink = ink_color(color)
     return {"brand": color, "brand-text": text_color(color), "brand-hover": hover_color(color),
-            "brand-ink": ink_color(color)}
+            "brand-ink": ink, "brand-ink-rgb": ", ".join(str(c) for c in channels(ink))}
 
 
 def stylesheet(project: Project) -> str:

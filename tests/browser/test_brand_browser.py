@@ -40,13 +40,10 @@ def logo_loaded(page, selector: str) -> bool:
     return page.evaluate(f"(() => {{ const i = {selector}; return i.naturalWidth > 0 && i.alt; }})()")
 
 
-def test_admin_brands_the_hosted_form_and_the_widget(browser, live_app, shop, tmp_path):
+def test_admin_brands_the_hosted_form_and_the_widget(page, live_app, shop, tmp_path):
     project, site = shop
-    admin = make_user(Role.ADMIN)
-    db.session.commit()
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    sign_in(page, live_app, admin)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_app, make_user(Role.ADMIN))
     page.goto(f"{live_app.url}/admin/projects/{project.id}")
     page.get_by_label("Brand colour").fill("#FFC20E")
     page.get_by_label("Logo (PNG").set_input_files(logo_file(tmp_path))
@@ -71,7 +68,7 @@ def test_admin_brands_the_hosted_form_and_the_widget(browser, live_app, shop, tm
 <title>Shop</title><style>:root {{ --tw-brand: red; --brand: red; }}</style></head>
 <body><h1>Shop</h1><script src="{live_app.url}/widget.js" data-key="{project.public_key}" async></script></body></html>""")
     for width in (1280, 390):
-        widget = context.new_page()
+        widget = page.context.new_page()
         widget.set_viewport_size({"width": width, "height": 800})
         widget.goto(shop_page)
         launcher = widget.get_by_role("button", name="Feedback", exact=True)
@@ -84,7 +81,6 @@ def test_admin_brands_the_hosted_form_and_the_widget(browser, live_app, shop, tm
         assert widget.evaluate(f"getComputedStyle({root}.querySelector('form .send')).backgroundColor") == rgb(BRAND)
         screenshot(widget, f"brand-widget-{width}")
         widget.close()
-    context.close()
 
 
 @pytest.mark.parametrize("color", [BRAND, "#0b3d2e", "#ff5fa2"])  # light, dark, and a mid pink
@@ -99,3 +95,14 @@ def test_branded_hosted_pages_have_no_serious_axe_violations(axe_page, live_app,
     for path in (f"/p/{project.slug}", f"/p/{project.slug}/ideas", f"/status/{item.status_token}"):
         found += violations(axe_page, f"{live_app.url}{path}")
     assert found == []
+
+
+def test_a_host_pages_own_brand_properties_never_recolour_the_widget(page, live_app, shop):
+    project, site = shop  # no brand: the widget keeps its own blue
+    url = site.page("vars.html", f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<style>:root, triage-widget {{ --tw-brand: red !important; --tw-brand-text: red !important; }}</style></head>
+<body><script src="{live_app.url}/widget.js" data-key="{project.public_key}" async></script></body></html>""")
+    page.goto(url)
+    launcher = page.get_by_role("button", name="Feedback", exact=True)
+    expect(launcher).to_have_css("background-color", rgb("#1f5fd1"))
+    expect(launcher).to_have_css("color", "rgb(255, 255, 255)")

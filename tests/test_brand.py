@@ -24,17 +24,14 @@ def image_bytes(size=(40, 20), fmt="PNG", mode="RGB", **save) -> bytes:
 # --- colours -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["1f5fd1", "#1f5fd", "#1f5fd1a", "#gg0000", "red", "#fff", "#1f5fd1;x:y",
-                                  "#1f5fd1\n", "url(x)"])
+                                  "#1f5f\nd1", "url(x)"])
 def test_a_colour_other_than_hash_and_six_hex_digits_is_refused(text):
-    if text == "#1f5fd1\n":  # surrounding white space is trimmed, the value itself is fine
-        assert branding.parse_color(text) == "#1f5fd1"
-        return
     with pytest.raises(branding.InvalidColor):
         branding.parse_color(text)
 
 
 def test_a_colour_is_stored_in_lower_case_and_empty_means_none():
-    assert branding.parse_color(" #1F5FD1 ") == "#1f5fd1"
+    assert branding.parse_color(" #1F5FD1 ") == branding.parse_color("#1f5fd1\n") == "#1f5fd1"
     assert branding.parse_color("") is None and branding.parse_color(None) is None
 
 

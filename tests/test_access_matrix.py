@@ -59,7 +59,7 @@ NOT_TEAM_OBJECTS = {
                      "releases.checklist", "api.post_adoption", "api.release_gate"],
                     "a project's releases: figures over all its items, no item text"),
     **dict.fromkeys(["intake.feedback_form", "intake.ideas", "intake.similar", "intake.survey", "intake.status",
-                     "api.answer_survey"],
+                     "api.answer_survey", "intake.brand_css", "intake.logo"],
                     "public pages by slug or secret token (test_auth PUBLIC); only public items are shown"),
     **dict.fromkeys(["board.edit_macro", "board.delete_macro"],
                     "a macro is shared by all staff or personal to its author (test_macros: another agent's "

@@ -15,6 +15,12 @@ def post_form(client, path, form_page=None, **data):
     return client.post(path, data={**data, "csrf_token": csrf_from(client, form_page or path)})
 
 
+def post_tier(client, policy, **fields):
+    """The tier form of the policy's card on the SLA page: its fields carry the card's prefix."""
+    return post_form(client, f"/admin/sla/{policy.id}/tiers", "/admin/sla",
+                     **{f"policy-{policy.id}-{name}": value for name, value in fields.items()})
+
+
 @pytest.fixture
 def signed_in(client, auth, admin):
     auth.login(admin)
@@ -93,12 +99,12 @@ def test_admin_sets_a_policy_and_its_tiers(signed_in):
     duplicate = post_form(signed_in, "/admin/sla/new", **data)
     assert duplicate.status_code == 422 and "already has a policy" in duplicate.get_data(as_text=True)
     tier = dict(deadline="resolution", threshold_percent="100", target="lead", channel="email", webhook="")
-    assert post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **tier).status_code == 302
-    no_hook = post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **{**tier, "channel": "webhook"})
+    assert post_tier(signed_in, policy, **tier).status_code == 302
+    no_hook = post_tier(signed_in, policy, **{**tier, "channel": "webhook"})
     assert no_hook.status_code == 422 and "Choose the webhook" in no_hook.get_data(as_text=True)
     hooked = {**tier, "channel": "webhook", "webhook": str(hook.id), "threshold_percent": "150",
               "include_backlog": "y"}
-    assert post_form(signed_in, f"/admin/sla/{policy.id}/tiers", "/admin/sla", **hooked).status_code == 302
+    assert post_tier(signed_in, policy, **hooked).status_code == 302
     db.session.refresh(policy)
     assert [(t.threshold_percent, t.channel, t.webhook, t.include_backlog) for t in policy.tiers] == [
         (100, DeliveryChannel.EMAIL, None, False), (150, DeliveryChannel.WEBHOOK, hook, True)]

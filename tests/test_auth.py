@@ -14,7 +14,9 @@ PUBLIC = {"static", "bootstrap.static", "auth.login", "auth.login_code", "auth.f
           "intake.widget_js", "api.form_token", "api.submit_feedback", "api.upload_attachment",
           "api.openapi_document", "intake.survey", "api.next_survey", "api.answer_survey",
           # public ideas, votes and "me too" (one vote per email or browser, rate limited)
-          "intake.ideas", "intake.vote", "intake.similar", "api.similar", "api.me_too"}
+          "intake.ideas", "intake.vote", "intake.similar", "api.similar", "api.me_too",
+          # a project's brand on its hosted pages and in the widget (colours and logo, nothing private)
+          "intake.brand_css", "intake.logo", "api.widget_config"}
 
 
 def example_url(rule) -> str:

@@ -59,6 +59,11 @@ def test_document_covers_every_api_route(app):
 def test_widget_endpoints_answer_as_documented(client, project):
     conforms(client.get(f"/api/v1/form-token?key={project.public_key}"))
     conforms(client.get("/api/v1/form-token?key=nope"))
+    conforms(client.get(f"/api/v1/widget-config?key={project.public_key}"))
+    project.brand_color, project.logo_version = "#1f5fd1", "0123456789abcdef"
+    db.session.commit()
+    conforms(client.get(f"/api/v1/widget-config?key={project.public_key}", headers={"Origin": ORIGIN}))
+    conforms(client.get("/api/v1/widget-config?key=nope"))
     receipt = conforms(send(client, project, headers={"Idempotency-Key": "key-12345678"}))
     assert receipt.status_code == 201
     assert conforms(send(client, project, headers={"Idempotency-Key": "key-12345678"})).status_code == 200

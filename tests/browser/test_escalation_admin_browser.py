@@ -22,11 +22,11 @@ ADMIN = "admin@demo.test"
 
 def add_tier(card, percent: int, target: str) -> None:
     """Fill the policy card's tier form, ticking "also escalate the existing backlog"."""
-    card.locator("select[name=deadline]").select_option("resolution")
-    card.locator("input[name=threshold_percent]").fill(str(percent))
-    card.locator("select[name=target]").select_option(target)
-    card.locator("select[name=channel]").select_option("email")
-    card.locator("input[name=include_backlog]").check()
+    card.locator("select[name$=-deadline]").select_option("resolution")
+    card.locator("input[name$=-threshold_percent]").fill(str(percent))
+    card.locator("select[name$=-target]").select_option(target)
+    card.locator("select[name$=-channel]").select_option("email")
+    card.locator("input[name$=-include_backlog]").check()
     card.get_by_role("button", name="Add tier").click()
 
 

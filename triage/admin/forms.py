@@ -1,5 +1,6 @@
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -7,6 +8,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from triage.models import Category, ItemAccess, Level, Role
 from triage.services import DomainError
 from triage.services.accounts import MIN_PASSWORD
+from triage.services.intake import branding
+from triage.services.intake.attachments import UnacceptableImage
 from triage.services.intake.widget import parse_origins
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value) for r in Role]
@@ -36,12 +39,34 @@ class ProjectForm(FlaskForm):
     notify_submitter_on_resolve = BooleanField(
         "Email submitters and followers when their item moves on (in progress, waiting, resolved, closed)",
         default=True)
+    brand_color = StringField("Brand colour of the hosted pages and the widget (#rrggbb, e.g. #1f5fd1; "
+                              "empty: the default look)", validators=[Optional(), Length(max=20)],
+                              render_kw={"placeholder": "#1f5fd1", "autocomplete": "off"})
+    logo = FileField(f"Logo (PNG, JPEG, WebP or GIF, up to {branding.LOGO_MAX_BYTES // (1024 * 1024)} MB; "
+                     f"shown at most {branding.LOGO_MAX_HEIGHT} px high)",
+                     render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"})
+    remove_logo = BooleanField("Remove the logo")
     submit = SubmitField("Save project")
+    cleaned_logo: bytes | None = None  # the upload re-encoded by validate_logo
 
     def validate_allowed_origins(self, field) -> None:
         try:
             parse_origins(field.data or "")
         except DomainError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_brand_color(self, field) -> None:
+        try:
+            field.data = branding.parse_color(field.data)
+        except DomainError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_logo(self, field) -> None:
+        if not getattr(field.data, "filename", ""):
+            return  # no file chosen (the browser sends an empty part)
+        try:
+            self.cleaned_logo = branding.clean_logo(field.data.read(branding.LOGO_MAX_BYTES + 1))
+        except UnacceptableImage as error:
             raise ValidationError(str(error)) from None
 
 

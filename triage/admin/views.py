@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 
 from triage.admin import bp
 from triage.admin.forms import ProjectForm, TeamForm, UserForm, team_choices
@@ -8,8 +8,10 @@ from triage.extensions import db
 from triage.models import ItemAccess, Project, Role, Team, User, parse_id
 from triage.services import DomainError, accounts, find, get
 from triage.services.accounts import two_factor
-from triage.services.intake import widget
+from triage.services.intake import branding, widget
 from triage.web import back_to, commit_form
+
+FORM_OVERHEAD = 64 * 1024  # the project form's text fields around its logo
 
 
 def chosen_team(value: str | None) -> Team | None:
@@ -38,7 +40,17 @@ def save_project(form: ProjectForm, project: Project | None) -> Project:
         accounts.update_project(project, slug=form.slug.data, name=form.name.data, default_team=team)
     widget.set_allowed_origins(project, form.allowed_origins.data or "")
     accounts.set_submitter_emails(project, form.notify_submitter_on_resolve.data)
+    branding.set_brand(project, form.brand_color.data)
+    if form.remove_logo.data or form.cleaned_logo:
+        branding.set_logo(project, None if form.remove_logo.data else form.cleaned_logo)
     return project
+
+
+@bp.url_value_preprocessor
+def allow_logo(endpoint: str | None, _values: dict | None) -> None:
+    """Let the project form carry a logo (before CSRF protection reads, and size-checks, the form)."""
+    if endpoint == "admin.project" and request.method == "POST":
+        request.max_content_length = branding.LOGO_MAX_BYTES + FORM_OVERHEAD
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])

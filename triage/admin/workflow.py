@@ -101,11 +101,16 @@ def move_rule(rule_id: int):
     return saved(f"Rule {rule.name} moved {form.direction.data}.", "admin.routing_rules")
 
 
+def tier_form(policy_id: int, **kwargs) -> TierForm:
+    """The tier form of one policy's card: its own prefix, so no two cards share element ids."""
+    return TierForm(prefix=f"policy-{policy_id}", **kwargs)
+
+
 def sla_page(tier_forms: dict | None = None, status: int = 200):
     found = policies.all_policies()
     hooks, forms = webhook_choices(), tier_forms or {}
     for policy in found:
-        forms.setdefault(policy.id, TierForm(formdata=None)).webhook.choices = hooks
+        forms.setdefault(policy.id, tier_form(policy.id, formdata=None)).webhook.choices = hooks
     return render_template("admin/sla.html", policies=found, tier_forms=forms, teams=accounts.all_teams(),
                            action_form=ActionForm(), duration=sla.duration_text,
                            calendar_words=sla.calendar_words), status
@@ -133,7 +138,7 @@ def sla_policy(policy_id: int | None = None):
 @bp.route("/sla/<int:policy_id>/tiers", methods=["POST"])
 def add_tier(policy_id: int):
     policy = get(SlaPolicy, policy_id)
-    form = TierForm()
+    form = tier_form(policy_id)
     form.webhook.choices = webhook_choices()
     return commit_form(
         form, form.channel, lambda: policies.add_tier(

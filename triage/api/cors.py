@@ -4,7 +4,7 @@ Flask-Cors takes a fixed list of origins per resource; ours depend on the projec
 request names (by its public key, or by the item it uploads to), so a small after_request
 does it. Credentials are never allowed: the widget sends no cookies.
 
-A refusal of a simple GET (form token, next survey) is readable by any page, so a widget on
+A refusal of a simple GET (form token, widget config, next survey) is readable by any page, so a widget on
 a site an admin has not allowed yet says why it is refused instead of taking the refusal for a
 network failure and keeping the visitor's message for a retry that can never succeed. The
 refusal carries nothing but its message; a preflight is still answered for allowed origins
@@ -23,8 +23,8 @@ ALLOWED_HEADERS = "Content-Type, Idempotency-Key"
 EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 PREFLIGHT_MAX_AGE = "600"
 # The endpoints a widget on another site calls; the staff API never answers CORS.
-PUBLIC_ENDPOINTS = {"api.form_token", "api.submit_feedback", "api.upload_attachment", "api.next_survey",
-                    "api.answer_survey", "api.similar", "api.me_too"}
+PUBLIC_ENDPOINTS = {"api.form_token", "api.widget_config", "api.submit_feedback", "api.upload_attachment",
+                    "api.next_survey", "api.answer_survey", "api.similar", "api.me_too"}
 
 
 def request_public_key() -> str:

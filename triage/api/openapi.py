@@ -48,6 +48,7 @@ def query(name: str, schema: dict, description: str) -> dict:
 
 
 STRING = {"type": "string"}
+COLOR = {"type": "string", "pattern": "^#[0-9a-f]{6}$"}
 STAMP = {"type": "string", "format": "date-time"}
 ID = {"type": "integer", "minimum": 1}
 ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": ID}
@@ -120,6 +121,13 @@ SCHEMAS = {
         "user_signature": {**STRING, "description": "HMAC-SHA256 of the canonical user JSON with the project secret"},
         "form_token": {**STRING, "description": "From GET /form-token; missing or stale tokens are quarantined"},
         "website": {**STRING, "description": "Honeypot: leave empty"}}},
+    "WidgetConfig": {"type": "object", "required": ["brand"], "additionalProperties": False, "properties": {
+        "brand": {"type": "object", "required": ["color", "text", "hover", "ink", "logo_url", "name"],
+                  "additionalProperties": False, "properties": {
+                      "color": nullable(COLOR), "text": nullable(COLOR), "hover": nullable(COLOR),
+                      "ink": nullable({**COLOR, "description": "The colour dark enough for text on white"}),
+                      "logo_url": nullable({**STRING, "format": "uri", "description": "PNG, at most 256 px high"}),
+                      "name": STRING}}}},
     "Receipt": {"type": "object", "required": ["id", "status_url", "upload_url", "upload_token"],
                 "additionalProperties": False, "properties": {
                     "id": ID, "status_url": {**STRING, "format": "uri"}, "upload_url": {**STRING, "format": "uri"},
@@ -212,6 +220,10 @@ PATHS = {
         "operationId": "formToken", "tags": ["widget"], "summary": "A short-lived anti-spam form token",
         "parameters": [{"name": "key", "in": "query", "required": True, "schema": STRING}],
         "responses": {"200": ok("A signed token", "FormToken"), **errors(403, 404, 429)}}},
+    "/widget-config": {"get": {
+        "operationId": "widgetConfig", "tags": ["widget"], "summary": "The project's brand for the widget",
+        "parameters": [{"name": "key", "in": "query", "required": True, "schema": STRING}],
+        "responses": {"200": ok("The brand colours and logo", "WidgetConfig"), **errors(403, 404, 429)}}},
     "/feedback": {"post": {
         "operationId": "submitFeedback", "tags": ["widget"], "summary": "Send feedback with a public key",
         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,

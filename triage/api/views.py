@@ -17,7 +17,7 @@ from triage.api.schemas.feedback import InvalidSubmission
 from triage.extensions import csrf, db, limiter
 from triage.models import Channel, Feedback, Project
 from triage.services import DomainError, NotFound, intake, items
-from triage.services.intake import antispam, attachments, widget
+from triage.services.intake import antispam, attachments, branding, widget
 from triage.services.items import duplicates, votes
 
 bp.after_request(cors.add_headers)
@@ -101,6 +101,18 @@ def form_token():
     response = jsonify(token=token, min_fill_seconds=config("FORM_MIN_FILL_SECONDS"),
                        expires_in=config("FORM_TOKEN_MAX_AGE"))
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/widget-config")
+@token_limit
+def widget_config():
+    """What the widget wears before it is opened: the project's brand colours and logo."""
+    project = keyed_project(request.args.get("key", ""))
+    logo = url_for("intake.logo", slug=project.slug, version=project.logo_version,
+                   _external=True) if project.logo_version else None
+    response = jsonify(brand=branding.widget_brand(project, logo))
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 

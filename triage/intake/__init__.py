@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("intake", __name__)
 
-from triage.intake import ideas, surveys, uploads, views  # noqa: E402,F401
+from triage.intake import brand, ideas, surveys, uploads, views  # noqa: E402,F401

@@ -5,7 +5,9 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DDL, false as sa_false, ForeignKey, Index, String, Text, UniqueConstraint, event, func, text
+from sqlalchemy import (
+    JSON, DDL, false as sa_false, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, event, func, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -43,6 +45,12 @@ class Project(db.Model):
     # Email the submitter (when they left an address) once their item is resolved or closed.
     notify_submitter_on_resolve: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The brand of the hosted pages and the widget (services/intake/branding.py): a colour
+    # "#rrggbb", and a logo re-encoded as PNG whose hash (`logo_version`) is part of its URL.
+    # The bytes are deferred: projects are read (and cached) on every intake without them.
+    brand_color: Mapped[str | None] = mapped_column(String(7))
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_version: Mapped[str | None] = mapped_column(String(16))
 
     default_team: Mapped[Team | None] = relationship()
 

@@ -128,28 +128,36 @@
       .then(function (r) { return r.ok; }, function () { return false; });
   }
 
-  var CSS = ":host{all:initial!important;display:block!important}" +
+  // The project's brand arrives as custom properties set on the launcher and panels (wear());
+  // the host page's own --tw-* values stop at our element, so they never recolour the widget.
+  var CSS = ":host{all:initial!important;display:block!important;--tw-brand:initial!important;" +
+    "--tw-brand-text:initial!important;--tw-brand-ink:initial!important}" +
     "*{box-sizing:border-box;font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f24}" +
     ".launch{position:fixed;inset-inline-end:20px;bottom:20px;z-index:2147483646;border:0;border-radius:22px;" +
-    "padding:10px 18px;background:#1f5fd1;color:#fff;font-weight:600;cursor:pointer;box-shadow:0 2px 10px #0004}" +
+    "padding:10px 18px;background:var(--tw-brand,#1f5fd1);color:var(--tw-brand-text,#fff);font-weight:600;" +
+    "cursor:pointer;box-shadow:0 2px 10px #0004}" +
     ".panel{position:fixed;inset-inline-end:20px;bottom:72px;z-index:2147483647;width:340px;max-width:calc(100vw - 40px);" +
     "max-height:calc(100vh - 100px);overflow:auto;background:#fff;border-radius:10px;padding:16px;" +
-    "box-shadow:0 6px 30px #0005}[hidden]{display:none!important}" +
+    "box-shadow:0 6px 30px #0005}.panel.branded{border-top:5px solid var(--tw-brand)}[hidden]{display:none!important}" +
+    ".logo{display:block;max-height:32px;max-width:200px;margin:0 0 8px}" +
     "h2{margin:0 0 10px;font-size:16px;font-weight:700}.x{position:absolute;inset-inline-end:8px;top:6px;border:0;" +
     "background:none;font-size:20px;cursor:pointer;padding:4px 8px}fieldset{border:0;margin:0 0 8px;padding:0;" +
     "display:flex;gap:12px}legend{margin-bottom:4px}label{display:block;margin:8px 0 3px}" +
     "fieldset label{display:inline;margin:0}textarea,input[type=email]{width:100%;padding:7px;" +
     "border:1px solid #8a939d;border-radius:6px;background:#fff}textarea{min-height:90px;resize:vertical}" +
     ".hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}" +
-    ".send{margin-top:12px;border:0;border-radius:6px;padding:8px 16px;background:#1f5fd1;color:#fff;cursor:pointer}" +
+    ".send{margin-top:12px;border:0;border-radius:6px;padding:8px 16px;background:var(--tw-brand,#1f5fd1);" +
+    "color:var(--tw-brand-text,#fff);cursor:pointer}" +
     ".send:disabled{opacity:.6}.msg{min-height:1.2em;margin:8px 0 0;color:#b42318}" +
-    ":focus-visible{outline:3px solid #f5a700;outline-offset:2px}a{color:#1f5fd1}" +
+    ":focus-visible{outline:3px solid #f5a700;outline-offset:2px}a{color:var(--tw-brand-ink,#1f5fd1)}" +
     ".scale{display:flex;gap:3px;margin:8px 0 2px}.sc{flex:1;min-width:0;padding:6px 0;border:1px solid #8a939d;" +
-    "border-radius:5px;background:#fff;cursor:pointer}.sc[aria-pressed=true]{background:#1f5fd1;color:#fff}" +
+    "border-radius:5px;background:#fff;cursor:pointer}" +
+    ".sc[aria-pressed=true]{background:var(--tw-brand,#1f5fd1);color:var(--tw-brand-text,#fff)}" +
     ".ends{display:flex;justify-content:space-between;margin:0}.ends span{font-size:12px;color:#57606a}" +
     ".sim p{margin:8px 0 2px}.sim ul{list-style:none;padding:0;margin:0}.sim li{display:flex;" +
-    "justify-content:space-between;align-items:center;gap:6px;margin:4px 0}.mt{border:1px solid #1f5fd1;" +
-    "border-radius:5px;background:#fff;color:#1f5fd1;cursor:pointer;padding:2px 8px;white-space:nowrap}" +
+    "justify-content:space-between;align-items:center;gap:6px;margin:4px 0}" +
+    ".mt{border:1px solid var(--tw-brand-ink,#1f5fd1);" +
+    "border-radius:5px;background:#fff;color:var(--tw-brand-ink,#1f5fd1);cursor:pointer;padding:2px 8px;white-space:nowrap}" +
     // The strings are English: on a right-to-left page the panel is mirrored (placement, close
     // button, alignment) but each line keeps English order, so punctuation stays where it belongs.
     "[dir=rtl] :is(h2,legend,label,p,span,.send){unicode-bidi:plaintext;text-align:right}" +
@@ -375,6 +383,32 @@
     var f = api[name];
     if (f) f.apply(null, [].slice.call(arguments, 1));
   }
+  // The project's brand (GET widget-config): colours only ever as #rrggbb, set as style
+  // properties (never markup), and a logo only from our own server.
+  var COLOR = /^#[0-9a-f]{6}$/;
+  function wear(brand) {
+    var props = {"--tw-brand": brand.color, "--tw-brand-text": brand.text, "--tw-brand-ink": brand.ink};
+    var parts = root.querySelectorAll(".launch,.panel"), i, name;
+    if (!COLOR.test(brand.color || "")) props = {};
+    for (i = 0; i < parts.length; i++) {
+      for (name in props) if (COLOR.test(props[name] || "")) parts[i].style.setProperty(name, props[name]);
+      if (props["--tw-brand"] && parts[i] !== launcher) parts[i].classList.add("branded");
+    }
+    var url = brand.logo_url;
+    if (typeof url === "string" && url.indexOf(BASE + "/") === 0) {
+      var img = d.createElement("img");
+      img.className = "logo";
+      img.alt = String(brand.name || "");
+      img.addEventListener("error", function () { img.hidden = true; });
+      img.src = url;
+      panel.insertBefore(img, $("#tw-h"));
+    }
+  }
+  function brandConfig() {
+    call("widget-config?key=" + encodeURIComponent(KEY), {method: "GET"})
+      .then(function (r) { if (r && r.brand) wear(r.brand); }, function () { /* the default look */ });
+  }
+
   var queued = w.triage && w.triage.q || [];
   w.triage = triage;
   function pageDirection() {
@@ -385,6 +419,7 @@
     var dir = pageDirection(), parts = root.querySelectorAll(".launch,.panel");
     for (var i = 0; i < parts.length; i++) parts[i].dir = dir;
     d.documentElement.appendChild(host);
+    brandConfig();
     for (i = 0; i < queued.length; i++) triage.apply(null, queued[i]);
     var pending = load(STORE);
     if (pending && pending.key) deliver(pending, 0).catch(function () {});  // a reload retries, same key

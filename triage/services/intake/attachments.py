@@ -18,6 +18,7 @@ from triage.services import DomainError, NotFound, access
 
 # Pillow format -> (content type, file extension).
 FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
+FORMAT_NAMES = {"WEBP": "WebP"}  # as people write them, where not Pillow's name
 
 
 class UnacceptableImage(DomainError):
@@ -35,30 +36,37 @@ def upload_folder() -> Path:
     return Path(current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads")
 
 
-def open_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode PNG, JPEG or WebP bytes fully, refusing anything else and images over
-    `max_pixels` (checked from the header, before the pixels are decoded)."""
+def open_image(data: bytes, max_pixels: int, formats=tuple(FORMATS)) -> Image.Image:
+    """Decode the bytes fully as one of `formats` (Pillow's names; PNG, JPEG or WebP unless
+    told), refusing anything else and images over `max_pixels` (checked from the header,
+    before the pixels are decoded)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            image = Image.open(io.BytesIO(data), formats=list(formats))
             if image.width * image.height > max_pixels:
                 raise UnacceptableImage(f"The image has more than {max_pixels:,} pixels.")
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise UnacceptableImage(f"The image has more than {max_pixels:,} pixels.") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise UnacceptableImage("Only PNG, JPEG or WebP images are accepted.") from None
+            names = [FORMAT_NAMES.get(f, f) for f in formats]
+            raise UnacceptableImage(f"Only {', '.join(names[:-1])} or {names[-1]} images are accepted.") from None
     return image
+
+
+def pixels_only(image: Image.Image, keep_alpha: bool) -> Image.Image:
+    """A new image of the same pixels (upright as its EXIF tag said) without any metadata."""
+    image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF tag gave
+    keep_alpha = keep_alpha and ("A" in image.getbands() or "transparency" in image.info)
+    image = image.convert("RGBA" if keep_alpha else "RGB")
+    return Image.frombytes(image.mode, image.size, image.tobytes())  # pixels only, no info
 
 
 def reencode(image: Image.Image) -> tuple[bytes, str]:
     """The image's pixels saved afresh in its own format, with no metadata at all."""
     fmt = image.format or "PNG"
-    image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF tag gave
-    keep_alpha = fmt != "JPEG" and ("A" in image.getbands() or "transparency" in image.info)
-    image = image.convert("RGBA" if keep_alpha else "RGB")
-    clean = Image.frombytes(image.mode, image.size, image.tobytes())  # pixels only, no info
+    clean = pixels_only(image, keep_alpha=fmt != "JPEG")
     out = io.BytesIO()
     options = {"PNG": {"optimize": True}, "JPEG": {"quality": 88}, "WEBP": {"quality": 85}}[fmt]
     clean.save(out, fmt, **options)

@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from triage.auth import roles_required
 from triage.insights import bp
-from triage.insights.forms import ItemsForm, MergeForm, NoteForm, PinForm, RenameForm, RunForm, ThemeStatusForm
+from triage.insights.forms import ActionForm, ItemsForm, MergeForm, NoteForm, PinForm, RenameForm, RunForm, ThemeStatusForm
 from triage.models import JobKind, Role, Theme, ThemeStatus
 from triage.services import NotFound, jobs
-from triage.services.insights import charts, themes
+from triage.services.insights import charts, page, themes
 from triage.web import back_to, commit_form
 
 
@@ -72,6 +72,7 @@ def detail_forms(theme: Theme) -> dict:
 def render_detail(theme: Theme, forms: dict, status: int = 200):
     return render_template("insights/theme.html", theme=theme, size=themes.theme_size(theme),
                            rank=charts.theme_rank(theme), trend_days=charts.THEME_DAYS,
+                           followers=page.followers(theme), follow_form=ActionForm(),
                            can_edit=current_user.has_role(Role.PM), **forms), status
 
 

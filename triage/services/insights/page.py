@@ -220,6 +220,12 @@ def followed_ids(user: User) -> set[int]:
     return set(db.session.scalars(select(ThemeFollower.theme_id).where(ThemeFollower.user_id == user.id)))
 
 
+def followers(theme: Theme) -> list[User]:
+    """The staff who follow the theme, by name."""
+    return sorted(db.session.scalars(select(User).join(ThemeFollower, ThemeFollower.user_id == User.id)
+                                     .where(ThemeFollower.theme_id == theme.id)), key=lambda u: u.display_name.lower())
+
+
 def get_theme(theme_id: int) -> Theme:
     theme = db.session.get(Theme, theme_id)
     if theme is None:

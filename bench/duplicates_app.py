@@ -13,7 +13,9 @@ goal is p95 <= 50 ms at 100,000 items.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import secrets
 import sys
 import tempfile
@@ -48,7 +50,7 @@ def rows(batch: list[dict], project_id: int, public_every: int = 3) -> list[dict
             for n, b in enumerate(batch)]
 
 
-def bench_database(kind: str, size: int, lookups: int) -> None:
+def bench_database(kind: str, size: int, lookups: int, profile: bool = False) -> None:
     df = source_rows()
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = database(kind, Path(tmp))
@@ -72,12 +74,17 @@ def bench_database(kind: str, size: int, lookups: int) -> None:
                 duplicates.project_index(project.id)
                 print(f"    index built in {time.perf_counter() - started:.1f} s", flush=True)
                 item_times, public_times, found = [], [], 0
+                profiler = cProfile.Profile() if profile else None
                 for new in made[size:]:
                     db.session.execute(insert(Feedback.__table__), rows([new], project.id))
                     db.session.commit()
                     item = db.session.scalars(db.select(Feedback).order_by(Feedback.id.desc()).limit(1)).one()
                     started = time.perf_counter()
+                    if profiler:
+                        profiler.enable()
                     found += bool(duplicates.for_item(item, viewer=pm))
+                    if profiler:
+                        profiler.disable()
                     item_times.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     duplicates.similar_public(project.id, new["text"][:5000])
@@ -87,6 +94,8 @@ def bench_database(kind: str, size: int, lookups: int) -> None:
                 print(f"    for_item (item page)      {percentiles(item_times)} ({lookups} lookups, "
                       f"{found} with suggestions; goal p95 50 ms)  load {load}", flush=True)
                 print(f"    similar_public (the form) {percentiles(public_times)} ({lookups} lookups)", flush=True)
+                if profiler:
+                    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
                 db.session.remove()
                 db.engine.dispose()
         finally:
@@ -98,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--lookups", type=int, default=200)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--profile", action="store_true", help="cProfile the item page's lookups")
     args = parser.parse_args(argv)
     print(f"nproc {os.cpu_count()} · one project · {args.items:,} open items · seed {SEED}")
     for kind in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
         print(f"{kind}:", flush=True)
-        bench_database(kind, args.items, args.lookups)
+        bench_database(kind, args.items, args.lookups, args.profile)
     return 0
 
 

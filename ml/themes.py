@@ -2,8 +2,9 @@
 
 A full run (`cluster`) embeds the items with TF-IDF (word 1-2-grams, English stop words
 dropped, at most MAX_TERMS terms) reduced by LSA (TruncatedSVD, fitted on at most SVD_SAMPLE
-items), groups them with k-means (mini-batch above 20,000 items), in one BLAS thread, drops clusters smaller
-than MIN_SIZE (their items stay unthemed), and names each cluster by its most distinctive
+items), groups them with k-means (mini-batch above 20,000 items), in one BLAS thread, leaves unthemed
+the items that share no term with any other and the members far from their cluster's centre
+(MEMBER_FLOOR), drops clusters smaller than MIN_SIZE (their items stay unthemed), and names each cluster by its most distinctive
 phrases (class-based TF-IDF over the clusters) plus a representative quote: the member
 closest to the centroid, verbatim. Nothing is invented.
 

@@ -2,6 +2,8 @@
 
     python bench/insights.py [--quick]
     python bench/insights.py --page [bench/insights_page.py's options]   (the insights page, see there)
+    python bench/insights.py --duplicates-app [bench/duplicates_app.py's options]   (the app's lookup
+                in a real database, see there)
         themes: a full run on 10k and 100k items, each in its own process (time, peak RSS),
                 sizes interleaved round by round (--quick: one round, else 5);
         assign: one new item put into a theme of the 10k and of the 100k run (p50/p95/p99);
@@ -145,6 +147,11 @@ def main() -> int:
         from insights_page import main as page_main
 
         return page_main([a for a in sys.argv[1:] if a != "--page"])
+    if "--duplicates-app" in sys.argv[1:]:  # the app's duplicate lookup: bench/duplicates_app.py
+        sys.path.insert(0, str(ROOT / "bench"))
+        from duplicates_app import main as app_main
+
+        return app_main([a for a in sys.argv[1:] if a != "--duplicates-app"])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round of themes runs")
     parser.add_argument("--themes-child", type=int, help=argparse.SUPPRESS)

@@ -49,7 +49,7 @@ NOT_TEAM_OBJECTS = {
         "admin only (test_route_security: 403 for everyone else); configuration, not a team's items"),
     **dict.fromkeys(["insights.set_weights", "insights.follow_theme", "insights.unfollow_theme",
                      "insights.merge_theme", "insights.move_theme_items", "insights.pin_theme",
-                     "insights.rename_theme", "insights.split_theme", "insights.set_theme_status",
+                     "insights.rename_theme", "insights.split_theme", "insights.set_theme_status", "insights.delete_theme",
                      "insights.theme_detail", "insights.job_status", "insights.survey_results",
                      "insights.chart_svg", "insights.theme_trend_svg"],
                     "project-wide themes, jobs, surveys and charts; a theme page lists only the items one may "

@@ -1,5 +1,5 @@
 """A PM in a real browser: runs the themes from the button, watches the job finish, opens a
-theme and renames it; the pages raise no CSP or script errors."""
+theme, renames it and follows it from its page; the pages raise no CSP or script errors."""
 from __future__ import annotations
 
 from tests.conftest import PASSWORD, make_user
@@ -37,4 +37,11 @@ def test_a_pm_runs_themes_from_the_button_and_renames_one(page, live_app):
     assert "Exports that crash" in page.locator("h1").inner_text()
     db.session.expire_all()
     assert db.session.query(Theme).filter_by(name="Exports that crash", name_locked=True).count() == 1
+    page.locator("main .theme-follow").get_by_role("button", name="Follow", exact=True).click()
+    page.wait_for_selector("text=Following Exports that crash")
+    assert "you follow this" in page.locator("main .theme-follow").inner_text()
+    assert "Exports that crash" in page.locator("h1").inner_text()  # back on the theme's page
+    page.locator("main .theme-follow").get_by_role("button", name="Unfollow").click()
+    page.wait_for_selector("text=No longer following Exports that crash")
+    assert "0 followers" in page.locator("main .theme-follow").inner_text()
     assert not errors, errors

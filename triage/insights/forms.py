@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -41,6 +41,11 @@ class PinForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     target = SelectField("Merge into", coerce=int, validators=[InputRequired()])
+
+
+class DeleteThemeForm(FlaskForm):
+    confirm = BooleanField("Yes, delete this theme; its items become unthemed",
+                           validators=[DataRequired(message="Tick the box to delete the theme.")])
 
 
 class ItemsForm(FlaskForm):

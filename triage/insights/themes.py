@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from triage.auth import roles_required
 from triage.insights import bp
-from triage.insights.forms import ItemsForm, MergeForm, NoteForm, PinForm, RenameForm, RunForm, ThemeStatusForm
+from triage.insights.forms import ActionForm, DeleteThemeForm, ItemsForm, MergeForm, NoteForm, PinForm, RenameForm, RunForm, ThemeStatusForm
 from triage.models import JobKind, Role, Theme, ThemeStatus
 from triage.services import NotFound, jobs
-from triage.services.insights import charts, themes
+from triage.services.insights import charts, page, themes
 from triage.web import back_to, commit_form
 
 
@@ -66,12 +66,14 @@ def detail_forms(theme: Theme) -> dict:
     moves.items.choices = [(i.id, f"#{i.id}") for i in items]
     moves.target.choices = [(0, "Unthemed")] + [(t.id, t.name) for t in others]
     return dict(items=items, merge_form=merge, items_form=moves, notes=themes.notes(theme), note_form=NoteForm(prefix="note"), rename_form=RenameForm(prefix="rename", name=theme.name),
-                status_form=ThemeStatusForm(prefix="status", status=theme.status.value), pin_form=PinForm(prefix="pin", pinned="0" if theme.pinned else "1"))
+                status_form=ThemeStatusForm(prefix="status", status=theme.status.value),
+                delete_form=DeleteThemeForm(prefix="delete"), pin_form=PinForm(prefix="pin", pinned="0" if theme.pinned else "1"))
 
 
 def render_detail(theme: Theme, forms: dict, status: int = 200):
     return render_template("insights/theme.html", theme=theme, size=themes.theme_size(theme),
                            rank=charts.theme_rank(theme), trend_days=charts.THEME_DAYS,
+                           followers=page.followers(theme), follow_form=ActionForm(),
                            can_edit=current_user.has_role(Role.PM), **forms), status
 
 
@@ -147,3 +149,15 @@ def split_theme(theme_id: int):
 @roles_required(Role.PM)
 def move_theme_items(theme_id: int):
     return edit(theme_id, "items_form", "target", move_off, "{result} items moved.")
+
+
+@bp.route("/themes/<int:theme_id>/delete", methods=["POST"])
+@roles_required(Role.PM)
+def delete_theme(theme_id: int):
+    theme = themes.get_theme(theme_id)
+    forms = detail_forms(theme)
+    form, name, project = forms["delete_form"], theme.name, theme.project.slug
+    return commit_form(form, form.confirm, lambda: themes.delete(theme, current_user),
+                       lambda moved: back_to(f"Deleted {name}: its {moved} items are unthemed.",
+                                             "insights.theme_list", project=project),
+                       lambda: render_detail(theme, forms, 422))

@@ -108,6 +108,8 @@ def set_follow(theme_id: int, on: bool):
     page.follow(theme, current_user, on)
     db.session.commit()
     message = f"Following {theme.name}: its spikes reach you." if on else f"No longer following {theme.name}."
+    if request.args.get("back") == "theme":  # the theme's own page (a fixed choice, never a URL)
+        return back_to(message, "insights.theme_detail", theme_id=theme.id)
     return back_to(message, "insights.index", project=theme.project_id, days=period_arg())
 
 

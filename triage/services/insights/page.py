@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -124,7 +125,8 @@ def overview(project: Project, days: int, today: date | None = None, top: int | 
     today = today or utcnow().date()
     weights = weights_of(project.id)
     mark = aggregates.mark_value()
-    key = (str(db.engine.url), project.id, days, today, top, repr(weights), mark)
+    key = (str(db.engine.url), project.id, days, today, top, repr(weights), mark,
+           aggregates.mark_value(aggregates.edits_mark(project.id)))
     with CACHE_LOCK:
         found = CACHE.get(key) if mark is not None else None
     if found is None:
@@ -200,6 +202,18 @@ def refresh_snapshots(project_id: int, today: date) -> int:
     return len(PERIODS)
 
 
+def recount(project_id: int, themes: Collection[int | None], days: Iterable[date]) -> None:
+    """After a PM's edit moved items between these themes (None: unthemed), in its transaction:
+    rebuild those themes' daily counts on the items' days, store the project's rankings anew
+    and move the project's edits mark, so every process's next view is right without waiting
+    for the worker's pass (flushes). Before the first pass there are no counts to keep right."""
+    if aggregates.mark_value() is None:
+        return
+    aggregates.recount_themes(project_id, themes, days)
+    refresh_snapshots(project_id, utcnow().date())
+    aggregates.set_mark(utcnow(), aggregates.edits_mark(project_id))
+
+
 def stale_snapshots(today: date) -> set[int]:
     """Projects whose snapshots are missing for today or were ranked under other weights."""
     fresh = {(p, w) for p, w in db.session.execute(select(RankingSnapshot.project_id, RankingSnapshot.weights)
@@ -218,6 +232,12 @@ def open_spikes(project_id: int) -> list[SpikeAlert]:
 
 def followed_ids(user: User) -> set[int]:
     return set(db.session.scalars(select(ThemeFollower.theme_id).where(ThemeFollower.user_id == user.id)))
+
+
+def followers(theme: Theme) -> list[User]:
+    """The staff who follow the theme, by name."""
+    return sorted(db.session.scalars(select(User).join(ThemeFollower, ThemeFollower.user_id == User.id)
+                                     .where(ThemeFollower.theme_id == theme.id)), key=lambda u: u.display_name.lower())
 
 
 def get_theme(theme_id: int) -> Theme:

@@ -14,6 +14,7 @@ from triage.extensions import db
 from triage.models import Event, Feedback, Project, Theme, ThemeNote, ThemeSource, ThemeStatus, User
 from triage.services import DomainError, NotFound
 from triage.services import access
+from triage.services.insights import aggregates, page
 
 MAX_NAME = 120
 
@@ -132,11 +133,22 @@ def _items_of(theme: Theme, item_ids: list[int]) -> list[Feedback]:
     return found
 
 
+def refile(items: list[Feedback], source: Theme | None, target: Theme | None, actor: User | None) -> int:
+    """File the items (all of `source`, None: unthemed) under `target` (None: unthemed), an event
+    each, and recount both themes' daily counts on the items' days (page.recount), so the
+    insights page shows them where they went at once. Flushes; returns how many moved."""
+    moved = sum(file_under(item, target, actor) for item in items)
+    if moved and items:
+        page.recount(items[0].project_id, {source.id if source else None, target.id if target else None},
+                     {aggregates.utc_day(item.created_at) for item in items})
+    return moved
+
+
 def move_items(theme: Theme, item_ids: list[int], target: Theme | None, actor: User | None) -> int:
     """Move chosen items of the theme to another theme of the project (None: unthemed); flushes."""
     if target is not None and target.project_id != theme.project_id:
         raise DomainError("Move items only between themes of one project.")
-    return sum(file_under(item, target, actor) for item in _items_of(theme, item_ids))
+    return refile(_items_of(theme, item_ids), theme, target, actor)
 
 
 def merge(source: Theme, target: Theme, actor: User | None) -> int:
@@ -145,7 +157,7 @@ def merge(source: Theme, target: Theme, actor: User | None) -> int:
     many items moved."""
     if source.id == target.id or source.project_id != target.project_id:
         raise DomainError("Merge a theme into another theme of the same project.")
-    moved = sum(file_under(item, target, actor) for item in theme_items(source, limit=1_000_000))
+    moved = refile(theme_items(source, limit=1_000_000), source, target, actor)
     if source.profile:
         weights = dict(target.profile or {})
         for term, weight in source.profile.items():
@@ -167,9 +179,17 @@ def split(theme: Theme, item_ids: list[int], name: str, actor: User | None) -> T
     new.name = _check_name(new, name)
     db.session.add(new)
     db.session.flush()
-    for item in found:
-        file_under(item, new, actor)
+    refile(found, theme, new, actor)
     return new
+
+
+def delete(theme: Theme, actor: User | None) -> int:
+    """Delete the theme; its items become unthemed (an event each, counted as unthemed at once)
+    and the next run may cluster them again. Flushes; returns how many items it held."""
+    moved = refile(theme_items(theme, limit=1_000_000), theme, None, actor)
+    db.session.delete(theme)
+    db.session.flush()
+    return moved
 
 
 from triage.services.insights.theme_runs import assign_new, run_themes  # noqa: E402  (re-exported)

@@ -123,7 +123,7 @@ def set_theme(item: Feedback, name: str, actor: User | None) -> bool:
     """File the item under the theme of this name in its project (made if new), or under none
     when the name is blank; records Event("themed") and flushes. Returns whether anything changed."""
     theme = themes.theme_named(item.project, name) if name.strip() else None
-    return themes.file_under(item, theme, actor)
+    return themes.refile([item], item.theme, theme, actor) > 0
 
 
 def set_public(item: Feedback, public: bool, actor: User | None) -> bool:

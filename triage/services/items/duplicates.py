@@ -59,7 +59,8 @@ class ProjectIndex:
         self.index = DuplicateIndex()
         self.known: dict[int, int] = {}  # item id -> row in the index
         self.hidden: set[int] = set()
-        self.last_id = 0
+        self.last_id = 0  # the highest id indexed
+        self.seen_id = 0  # the highest id read (of any project): where the next catch-up starts
         self.built_at = time.monotonic()
         self.pairs: tuple[int, list] | None = None  # (version, merge suggestions) cached
 
@@ -83,14 +84,20 @@ class ProjectIndex:
 
     def catch_up(self) -> None:
         """Add the project's open items stored since the last look (all of them on first use).
-        The highest id is read first (the primary key's end): most lookups stop there."""
-        if self.last_id and (db.session.scalar(select(func.max(Feedback.id))) or 0) <= self.last_id:
+        After the first, one statement reads every item above the highest id seen (a range at
+        the primary key's end, empty on most lookups) and keeps the project's open ones here:
+        the project's filters in SQL would lead the planner to the project's index instead."""
+        if not self.seen_id:
+            self.add(db.session.execute(select(Feedback.id, Feedback.title, Feedback.body)
+                                        .where(*open_items(self.project_id)).order_by(Feedback.id)).all())
+            self.seen_id = self.last_id
             return
-        rows = db.session.execute(
-            select(Feedback.id, Feedback.title, Feedback.body).where(*open_items(self.project_id),
-                                                                    Feedback.id > self.last_id)
-            .order_by(Feedback.id)).all()
-        self.add(rows)
+        rows = db.session.execute(select(Feedback.id, Feedback.title, Feedback.body, Feedback.project_id,
+                                         Feedback.status, Feedback.duplicate_of_id, Feedback.quarantined)
+                                  .where(Feedback.id > self.seen_id).order_by(Feedback.id)).all()
+        self.add([r for r in rows if r.project_id == self.project_id and r.status in OPEN
+                  and r.duplicate_of_id is None and not r.quarantined])
+        self.seen_id = max(self.seen_id, rows[-1].id) if rows else self.seen_id
 
 
 def open_items(project_id: int) -> list:

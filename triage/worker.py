@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -228,10 +228,11 @@ def release_pass(now: datetime | None = None) -> tuple[int, int]:
     return regressed, changed
 
 
-def one_pass(echo: Callable[[str], None]) -> bool:
-    """Classify what is pending, then sweep, and report it; a failed pass is logged and rolled back, never fatal."""
+def one_pass(echo: Callable[[str], None], classified: Callable[[], int] | None = None) -> bool:
+    """Classify what is pending, then sweep, and report it; a failed pass is logged and rolled back, never fatal.
+    With `classified` (the count of a classifier running on its own thread), classification is left to it."""
     try:
-        classified = classify_pass()
+        classified = classify_pass() if classified is None else classified()
         aggregated = aggregate_pass()
         spiked = spike_pass()
         summary = sweep()  # delivers what the passes queued, spike alerts too
@@ -244,17 +245,6 @@ def one_pass(echo: Callable[[str], None]) -> bool:
          f"{spiked.closed} closed; {summary}")
     job_pass(echo)
     return True
-
-
-def quick_pass() -> None:
-    """Between sweeps: the pending items, so that they are triaged within seconds, then one
-    queued background job."""
-    try:
-        classify_pass()
-    except Exception:
-        db.session.rollback()
-        log.exception("classification pass failed")
-    job_pass()
 
 
 def report_progress(job_id: int, done: int, total: int, message: str) -> None:
@@ -314,19 +304,55 @@ def run_job_from_rq(job_id: int) -> str:
     return job.status.value if job else "taken by another worker"
 
 
+class Classifier(threading.Thread):
+    """Classification passes on a thread of their own, with its own app context and session, so
+    that a long sweep, aggregate pass or background job never holds back triage. A full batch
+    is followed by the next at once; otherwise it waits `interval` (or until `stop`)."""
+
+    def __init__(self, stop: threading.Event, interval: float):
+        super().__init__(name="classifier", daemon=True)
+        self.app, self.stop, self.interval = current_app._get_current_object(), stop, interval
+        self.done, self._lock = 0, threading.Lock()
+
+    def run(self) -> None:
+        with self.app.app_context():
+            while not self.stop.is_set():
+                try:
+                    done = classify_pass()
+                except Exception:  # e.g. SQLite busy under a long sweep: the next pass retries
+                    db.session.rollback()
+                    log.exception("classification pass failed")
+                    done = 0
+                with self._lock:
+                    self.done += done
+                if done < pipeline.BATCH:
+                    self.stop.wait(self.interval)
+            db.session.remove()
+
+    def taken(self) -> int:
+        """Items classified since the last call (what a sweep pass reports)."""
+        with self._lock:
+            done, self.done = self.done, 0
+        return done
+
+
 def run(interval: float, once: bool, echo: Callable[[str], None], classify_interval: float = 1.0) -> int:
-    """Run sweep passes every `interval` seconds and classification passes every
-    `classify_interval` seconds in between, until SIGTERM or Ctrl-C (finishing the pass
-    under way); returns how many sweep passes ran."""
+    """Run sweep passes every `interval` seconds, and queued background jobs every
+    `classify_interval` seconds in between, until SIGTERM or Ctrl-C (finishing the pass under
+    way); pending items are classified meanwhile on a thread of their own (Classifier).
+    Returns how many sweep passes ran."""
     stop = threading.Event()
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             handlers[sig] = signal.signal(sig, lambda *_: stop.set())
-    passes = 0
+    passes, classifier = 0, None
+    if not once:
+        classifier = Classifier(stop, classify_interval)
+        classifier.start()
     try:
         while not stop.is_set():
-            one_pass(echo)
+            one_pass(echo, classifier.taken if classifier else None)
             passes += 1
             if once:
                 break
@@ -334,8 +360,11 @@ def run(interval: float, once: bool, echo: Callable[[str], None], classify_inter
             while not stop.wait(max(0.0, min(classify_interval, next_sweep - time.monotonic()))):
                 if time.monotonic() >= next_sweep:
                     break
-                quick_pass()
+                job_pass()
     finally:
+        stop.set()
+        if classifier is not None:
+            classifier.join()
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     echo(f"worker stopped after {passes} passes")

@@ -12,6 +12,10 @@ from triage.services.insights import theme_runs
 from triage.services.triage import classify, routing, sla
 
 log = logging.getLogger(__name__)
+# Items a worker's pass claims at once: small enough that an item waits well under a second
+# behind a full batch (and SQLite's write lock is held about as long), large enough that the
+# per-pass queries and the vectorised predict are shared by many.
+BATCH = 250
 
 
 def after_intake(item: Feedback, flush: bool = True) -> None:
@@ -54,7 +58,7 @@ def after_reclassification(item: Feedback, actor: User) -> None:
     sla.on_priority_changed(item)
 
 
-def process_pending(limit: int = 500) -> int:
+def process_pending(limit: int = BATCH) -> int:
     """Classify, route and set the SLA of items still unclassified; returns how many were done.
 
     Several workers may run this at once: each claims its batch (rows locked, others' skipped,
@@ -62,12 +66,18 @@ def process_pending(limit: int = 500) -> int:
     session and commit after."""
     locks.begin_write()
     items = classify.pending_items(limit)
-    if not classify.classify_items(items):
+    if not items:
         return 0
-    routing.route_batch(items, routing.ordered_rules())
-    policies = sla.all_policies()
-    for item in items:
-        sla.apply_sla(item, policies, flush=False)
-        join_theme(item)
+    # Read what the steps need before they change anything, then store it all in one flush, as
+    # intake does: a query between the steps would flush the routing events before the due
+    # times are set, and the assignment emails would then differ from the inline path's.
+    rules, policies = routing.ordered_rules(), sla.all_policies()
+    with db.session.no_autoflush:
+        if not classify.classify_items(items, flush=False):
+            return 0
+        routing.route_batch(items, rules)
+        for item in items:
+            sla.apply_sla(item, policies, flush=False)
+            join_theme(item)
     db.session.flush()
     return len(items)

@@ -54,16 +54,28 @@ def reporter_of(item_id: int, email: str | None, context: dict | None) -> tuple[
 
 
 def latest_scores(respondents: Iterable[str]) -> dict[tuple[str, SurveyKind], int]:
-    """The latest NPS and CSAT score of each respondent (by survey kind)."""
+    """The latest NPS and CSAT score of each respondent (by survey kind). Reads whichever side is
+    smaller: every NPS/CSAT answer in one query when there are no more of them than respondents
+    (a backfill asks for tens of thousands of reporters per month), else the respondents' own
+    answers, CHUNK names per query."""
     found: dict[tuple[str, SurveyKind], int] = {}
     names = sorted(set(respondents))
+    if not names:
+        return found
+    scored = (select(SurveyResponse.respondent, Survey.kind, SurveyResponse.score)
+              .join(Survey, Survey.id == SurveyResponse.survey_id)
+              .where(Survey.kind.in_([SurveyKind.NPS, SurveyKind.CSAT])))
+    answers = db.session.scalar(select(func.count()).select_from(scored.where(
+        SurveyResponse.respondent.is_not(None)).subquery()))
+    if answers <= len(names):
+        wanted = set(names)
+        for respondent, kind, score in db.session.execute(scored.order_by(SurveyResponse.created_at, SurveyResponse.id)):
+            if respondent in wanted:
+                found[(respondent, kind)] = score  # later rows win
+        return found
     for start in range(0, len(names), CHUNK):
-        rows = db.session.execute(
-            select(SurveyResponse.respondent, Survey.kind, SurveyResponse.score)
-            .join(Survey, Survey.id == SurveyResponse.survey_id)
-            .where(SurveyResponse.respondent.in_(names[start:start + CHUNK]),
-                   Survey.kind.in_([SurveyKind.NPS, SurveyKind.CSAT]))
-            .order_by(SurveyResponse.created_at, SurveyResponse.id)).all()
+        rows = db.session.execute(scored.where(SurveyResponse.respondent.in_(names[start:start + CHUNK]))
+                                  .order_by(SurveyResponse.created_at, SurveyResponse.id)).all()
         for respondent, kind, score in rows:
             found[(respondent, kind)] = score  # later rows win
     return found
@@ -102,12 +114,13 @@ def day_runs(days: Iterable[date], gap: int = 3, longest: int = 31) -> list[list
 def recompute_days(project_id: int, days: list[date]) -> int:
     """Replace the project's counts of these days (one run of day_runs) with ones rebuilt from
     their items (flushes); returns the number of rows written."""
-    db.session.execute(delete(DailyCount).where(DailyCount.project_id == project_id, DailyCount.day.in_(days)))
+    table = DailyCount.__table__  # Core statements: the ORM's bulk insert sent one small batch per pattern of NULLs
+    db.session.execute(delete(table).where(table.c.project_id == project_id, table.c.day.in_(days)))
     frame = items_frame(project_id, min(days), max(days))
     wanted = set(days)
     records = [r for r in figures.daily_records(frame) if r["day"] in wanted]
     if records:
-        db.session.execute(insert(DailyCount), records)
+        db.session.execute(insert(table), records)
     db.session.flush()
     return len(records)
 

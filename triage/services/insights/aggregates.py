@@ -85,8 +85,10 @@ def items_frame(project_id: int, first: date, last: date) -> pd.DataFrame:
     """The project's items created from the first to the last day (quarantined ones left out),
     as figures' items frame."""
     start, end = day_bounds(first)[0], day_bounds(last)[1]
+    # reporter_of reads a context only when it says user_verified: the others are not sent or parsed
+    signed = case((cast(Feedback.context, String).like('%"user_verified"%'), Feedback.context), else_=None)
     rows = db.session.execute(
-        select(*(getattr(Feedback, c) for c in ITEM_COLUMNS))
+        select(*(getattr(Feedback, c) for c in ITEM_COLUMNS[:-1]), signed.label("context"))
         .where(Feedback.project_id == project_id, Feedback.created_at >= start, Feedback.created_at < end,
                Feedback.quarantined.is_(False))).all()
     people = [reporter_of(r.id, r.submitter_email, r.context) for r in rows]

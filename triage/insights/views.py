@@ -12,7 +12,6 @@ from triage.extensions import db
 from triage.insights import bp
 from triage.insights.forms import ActionForm, WeightsForm
 from triage.models import Role
-from triage.services import access
 from triage.services.insights import export_jobs, exports, figures, page
 from triage.services.items.inbox import InboxFilter
 from triage.web import back_to, commit_form
@@ -62,11 +61,12 @@ def render_index(project, days: int, form: WeightsForm | None = None, status: in
     if project is None:
         return render_template("insights/index.html", overview=None, projects=[]), status
     overview = page.overview(project, days)
+    quoted = page.visible_quotes(current_user, overview.rows)
     return render_template(
         "insights/index.html", overview=overview, projects=page.all_projects(), periods=page.PERIODS,
         weights_form=form or weights_form(overview.weights), action_form=ActionForm(),
         followed=page.followed_ids(current_user), theme_url=theme_url, board_url=board_url,
-        sparkline=figures.sparkline_points, can_see=lambda item: access.can_see(current_user, item),
+        sparkline=figures.sparkline_points, can_see=lambda quote: quote.id in quoted,
         can_edit=current_user.has_role(Role.PM)), status
 
 

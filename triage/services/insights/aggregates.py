@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import pandas as pd
-from sqlalchemy import String, and_, case, cast, delete, func, insert, select
+from sqlalchemy import String, and_, case, cast, delete, func, insert, or_, select
 
 from triage.extensions import db
 from triage.models import AggregateMark, DailyCount, Feedback, Survey, SurveyKind, SurveyResponse, utcnow
@@ -81,16 +81,26 @@ def latest_scores(respondents: Iterable[str]) -> dict[tuple[str, SurveyKind], in
     return found
 
 
-def items_frame(project_id: int, first: date, last: date) -> pd.DataFrame:
-    """The project's items created from the first to the last day (quarantined ones left out),
-    as figures' items frame."""
-    start, end = day_bounds(first)[0], day_bounds(last)[1]
+def day_spans(days: Iterable[date]) -> list[tuple[datetime, datetime]]:
+    """The days as [start, end) spans of consecutive days."""
+    spans: list[list[date]] = []
+    for day in sorted(set(days)):
+        if spans and (day - spans[-1][1]).days == 1:
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [(day_bounds(first)[0], day_bounds(last)[1]) for first, last in spans]
+
+
+def items_frame(project_id: int, days: Iterable[date]) -> pd.DataFrame:
+    """The project's items created on these days (quarantined ones left out), as figures' items
+    frame. Only those days are read: an incremental pass asks for scattered days of a month."""
+    created = [and_(Feedback.created_at >= start, Feedback.created_at < end) for start, end in day_spans(days)]
     # reporter_of reads a context only when it says user_verified: the others are not sent or parsed
     signed = case((cast(Feedback.context, String).like('%"user_verified"%'), Feedback.context), else_=None)
     rows = db.session.execute(
         select(*(getattr(Feedback, c) for c in ITEM_COLUMNS[:-1]), signed.label("context"))
-        .where(Feedback.project_id == project_id, Feedback.created_at >= start, Feedback.created_at < end,
-               Feedback.quarantined.is_(False))).all()
+        .where(Feedback.project_id == project_id, or_(*created), Feedback.quarantined.is_(False))).all()
     people = [reporter_of(r.id, r.submitter_email, r.context) for r in rows]
     scores = latest_scores(p[2] for p in people if p[2])
     frame = pd.DataFrame(rows, columns=ITEM_COLUMNS)
@@ -118,9 +128,7 @@ def recompute_days(project_id: int, days: list[date]) -> int:
     their items (flushes); returns the number of rows written."""
     table = DailyCount.__table__  # Core statements: the ORM's bulk insert sent one small batch per pattern of NULLs
     db.session.execute(delete(table).where(table.c.project_id == project_id, table.c.day.in_(days)))
-    frame = items_frame(project_id, min(days), max(days))
-    wanted = set(days)
-    records = [r for r in figures.daily_records(frame) if r["day"] in wanted]
+    records = figures.daily_records(items_frame(project_id, days))
     if records:
         db.session.execute(insert(table), records)
     db.session.flush()

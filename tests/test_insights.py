@@ -402,3 +402,21 @@ def test_a_ranking_is_reused_until_the_next_aggregate_pass(app, project):
     assert page.overview(project, 7).rows[0]["volume"] == 3  # the counts have not moved yet
     worker.aggregate_pass()
     assert page.overview(project, 7).rows[0]["volume"] == 4
+
+
+def test_an_agent_limited_to_their_teams_sees_the_ranking_with_only_their_items_quoted(client, auth, agent, project):
+    from triage.models import ItemAccess, Team, TeamMember
+
+    slow, dark = seed(project)
+    team = Team(name="Payments")
+    db.session.add(team)
+    db.session.flush()
+    db.session.add(TeamMember(team_id=team.id, user_id=agent.id))
+    agent.item_access = ItemAccess.TEAMS
+    db.session.execute(update(Feedback).where(Feedback.title == "Please add dark mode").values(team_id=team.id))
+    db.session.commit()
+    worker.aggregate_pass()
+    auth.login(agent)
+    html = page_of(client, f"/insights/?project={project.id}&days=7")
+    assert "Slow checkout" in html and "Dark mode" in html
+    assert "Please add dark mode" in html and "Cart spins forever" not in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import abort, current_app, g, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_login import current_user
 
 from triage.auth import roles_required
@@ -12,7 +12,6 @@ from triage.extensions import db
 from triage.insights import bp
 from triage.insights.forms import ActionForm, WeightsForm
 from triage.models import Role
-from triage.services import access
 from triage.services.insights import export_jobs, exports, figures, page
 from triage.services.items.inbox import InboxFilter
 from triage.web import back_to, commit_form
@@ -29,17 +28,18 @@ def period_arg() -> int:
 
 
 def theme_url(theme_id: int) -> str:
-    """The theme's page (its view lives in the themes module, when present)."""
-    if "insights.theme_detail" in current_app.view_functions:
-        return url_for("insights.theme_detail", theme_id=theme_id)
-    return f"{url_for('insights.index')}themes/{theme_id}"
+    """The theme's page (insights.theme_detail), built from the blueprint's address once per request."""
+    if "insights_base" not in g:
+        g.insights_base = url_for("insights.index")
+    return f"{g.insights_base}themes/{int(theme_id)}"
 
 
 def board_url(project_id: int, theme_id: int | None = None, **filters: str) -> str:
     """The board filtered to the items a number counts (any status: the counts include closed
     ones). Built by hand from the board's address: a page holds hundreds of these links."""
-    args = {"project": project_id, "theme": theme_id, "status": "any", **filters}
-    return f"{board_base()}?{urlencode({k: v for k, v in args.items() if v is not None})}"
+    link = f"{board_base()}?project={int(project_id)}" + ("" if theme_id is None else f"&theme={int(theme_id)}")
+    extra = {k: v for k, v in filters.items() if v is not None}
+    return f"{link}&status=any&{urlencode(extra)}" if extra else f"{link}&status=any"
 
 
 def board_base() -> str:
@@ -61,11 +61,12 @@ def render_index(project, days: int, form: WeightsForm | None = None, status: in
     if project is None:
         return render_template("insights/index.html", overview=None, projects=[]), status
     overview = page.overview(project, days)
+    quoted = page.visible_quotes(current_user, overview.rows)
     return render_template(
         "insights/index.html", overview=overview, projects=page.all_projects(), periods=page.PERIODS,
         weights_form=form or weights_form(overview.weights), action_form=ActionForm(),
         followed=page.followed_ids(current_user), theme_url=theme_url, board_url=board_url,
-        sparkline=figures.sparkline_points, can_see=lambda item: access.can_see(current_user, item),
+        sparkline=figures.sparkline_points, can_see=lambda quote: quote.id in quoted,
         can_edit=current_user.has_role(Role.PM)), status
 
 

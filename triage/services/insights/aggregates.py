@@ -54,31 +54,56 @@ def reporter_of(item_id: int, email: str | None, context: dict | None) -> tuple[
 
 
 def latest_scores(respondents: Iterable[str]) -> dict[tuple[str, SurveyKind], int]:
-    """The latest NPS and CSAT score of each respondent (by survey kind)."""
+    """The latest NPS and CSAT score of each respondent (by survey kind). Reads whichever side is
+    smaller: every NPS/CSAT answer in one query when there are no more of them than respondents
+    (a backfill asks for tens of thousands of reporters per month), else the respondents' own
+    answers, CHUNK names per query."""
     found: dict[tuple[str, SurveyKind], int] = {}
     names = sorted(set(respondents))
+    if not names:
+        return found
+    scored = (select(SurveyResponse.respondent, Survey.kind, SurveyResponse.score)
+              .join(Survey, Survey.id == SurveyResponse.survey_id)
+              .where(Survey.kind.in_([SurveyKind.NPS, SurveyKind.CSAT])))
+    answers = db.session.scalar(select(func.count()).select_from(scored.where(
+        SurveyResponse.respondent.is_not(None)).subquery()))
+    if answers <= len(names):
+        wanted = set(names)
+        for respondent, kind, score in db.session.execute(scored.order_by(SurveyResponse.created_at, SurveyResponse.id)):
+            if respondent in wanted:
+                found[(respondent, kind)] = score  # later rows win
+        return found
     for start in range(0, len(names), CHUNK):
-        rows = db.session.execute(
-            select(SurveyResponse.respondent, Survey.kind, SurveyResponse.score)
-            .join(Survey, Survey.id == SurveyResponse.survey_id)
-            .where(SurveyResponse.respondent.in_(names[start:start + CHUNK]),
-                   Survey.kind.in_([SurveyKind.NPS, SurveyKind.CSAT]))
-            .order_by(SurveyResponse.created_at, SurveyResponse.id)).all()
+        rows = db.session.execute(scored.where(SurveyResponse.respondent.in_(names[start:start + CHUNK]))
+                                  .order_by(SurveyResponse.created_at, SurveyResponse.id)).all()
         for respondent, kind, score in rows:
             found[(respondent, kind)] = score  # later rows win
     return found
 
 
-def items_frame(project_id: int, first: date, last: date, themes: Collection[int | None] | None = None) -> pd.DataFrame:
-    """The project's items created from the first to the last day (quarantined ones left out),
-    of the given themes only when `themes` is given (None in it: the unthemed ones), as
-    figures' items frame."""
-    start, end = day_bounds(first)[0], day_bounds(last)[1]
-    where = [Feedback.project_id == project_id, Feedback.created_at >= start, Feedback.created_at < end,
-             Feedback.quarantined.is_(False)]
+def day_spans(days: Iterable[date]) -> list[tuple[datetime, datetime]]:
+    """The days as [start, end) spans of consecutive days."""
+    spans: list[list[date]] = []
+    for day in sorted(set(days)):
+        if spans and (day - spans[-1][1]).days == 1:
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [(day_bounds(first)[0], day_bounds(last)[1]) for first, last in spans]
+
+
+def items_frame(project_id: int, days: Iterable[date], themes: Collection[int | None] | None = None) -> pd.DataFrame:
+    """The project's items created on these days (quarantined ones left out), of the given themes
+    only when `themes` is given (None in it: the unthemed ones), as figures' items frame. Only
+    those days are read: an incremental pass asks for scattered days of a month."""
+    created = [and_(Feedback.created_at >= start, Feedback.created_at < end) for start, end in day_spans(days)]
+    where = [Feedback.project_id == project_id, or_(*created), Feedback.quarantined.is_(False)]
     if themes is not None:
         where.append(of_themes(Feedback.theme_id, themes))
-    rows = db.session.execute(select(*(getattr(Feedback, c) for c in ITEM_COLUMNS)).where(*where)).all()
+    # reporter_of reads a context only when it says user_verified: the others are not sent or parsed
+    signed = case((cast(Feedback.context, String).like('%"user_verified"%'), Feedback.context), else_=None)
+    rows = db.session.execute(select(*(getattr(Feedback, c) for c in ITEM_COLUMNS[:-1]), signed.label("context"))
+                              .where(*where)).all()
     people = [reporter_of(r.id, r.submitter_email, r.context) for r in rows]
     scores = latest_scores(p[2] for p in people if p[2])
     frame = pd.DataFrame(rows, columns=ITEM_COLUMNS)
@@ -104,12 +129,11 @@ def day_runs(days: Iterable[date], gap: int = 3, longest: int = 31) -> list[list
 def recompute_days(project_id: int, days: list[date]) -> int:
     """Replace the project's counts of these days (one run of day_runs) with ones rebuilt from
     their items (flushes); returns the number of rows written."""
-    db.session.execute(delete(DailyCount).where(DailyCount.project_id == project_id, DailyCount.day.in_(days)))
-    frame = items_frame(project_id, min(days), max(days))
-    wanted = set(days)
-    records = [r for r in figures.daily_records(frame) if r["day"] in wanted]
+    table = DailyCount.__table__  # Core statements: the ORM's bulk insert sent one small batch per pattern of NULLs
+    db.session.execute(delete(table).where(table.c.project_id == project_id, table.c.day.in_(days)))
+    records = figures.daily_records(items_frame(project_id, days))
     if records:
-        db.session.execute(insert(DailyCount), records)
+        db.session.execute(insert(table), records)
     db.session.flush()
     return len(records)
 
@@ -126,15 +150,13 @@ def recount_themes(project_id: int, themes: Collection[int | None], days: Iterab
     or delete calls in its own transaction, so the page shows the moved items at once instead of
     after the worker's next pass. One delete, one read and one insert per run of days; returns
     the number of rows written."""
-    written = 0
+    written, table = 0, DailyCount.__table__
     for run in day_runs(days):
-        db.session.execute(delete(DailyCount).where(DailyCount.project_id == project_id, DailyCount.day.in_(run),
-                                                    of_themes(DailyCount.theme_id, themes)))
-        wanted = set(run)
-        records = [r for r in figures.daily_records(items_frame(project_id, run[0], run[-1], themes))
-                   if r["day"] in wanted]
+        db.session.execute(delete(table).where(table.c.project_id == project_id, table.c.day.in_(run),
+                                               of_themes(table.c.theme_id, themes)))
+        records = figures.daily_records(items_frame(project_id, run, themes))
         if records:
-            db.session.execute(insert(DailyCount), records)
+            db.session.execute(insert(table), records)
         written += len(records)
     db.session.flush()
     return written

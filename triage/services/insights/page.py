@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from triage.extensions import db
 from triage.models import (Feedback, ImpactWeights, Project, RankingSnapshot, SpikeAlert, Theme, ThemeFollower, User,
                            utcnow)
-from triage.services import DomainError, NotFound
+from triage.services import DomainError, NotFound, access
 from triage.services.insights import aggregates, figures
 from triage.services.insights.figures import DEFAULT_SEVERITY, Weights
 
@@ -98,6 +98,15 @@ def quote(theme_id: int) -> QuoteRef | None:
     row = db.session.execute(select(Feedback.id, Feedback.title).where(
         Feedback.theme_id == theme_id, Feedback.quarantined.is_(False)).order_by(Feedback.id.desc()).limit(1)).first()
     return QuoteRef(row.id, row.title) if row else None
+
+
+def visible_quotes(viewer: User, rows: list[dict[str, Any]]) -> set[int]:
+    """The ids of the rows' quotes the viewer may read: all of them, but for an agent limited to
+    their teams (then one query over at most TOP ids)."""
+    ids = [r["quote"].id for r in rows if r.get("quote")]
+    if not ids or not access.restricted(viewer):
+        return set(ids)
+    return set(db.session.scalars(select(Feedback.id).where(Feedback.id.in_(ids), *access.visible(viewer))))
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,7 @@ def test_weights_change_the_ranking_and_bad_weights_are_a_form_error(client, aut
     assert good.status_code == 302
     weights = db.session.get(ImpactWeights, project.id)
     assert (weights.vote_weight, weights.tier_weights, weights.severity_weights) == (10, {"enterprise": 3}, {"P5": 5})
+    assert page.stale_snapshots(utcnow().date()) == set()  # ranked again on save: no view sums the counts
     html = page_of(client, f"/insights/?project={project.id}&days=7")
     assert html.index("Dark mode") < html.index("Slow checkout")  # 40 votes x 10 now outweigh
     assert "enterprise × 3" in html

@@ -75,6 +75,8 @@ def set_weights(project: Project, vote_weight: float, tiers: str, severity: str)
     row.vote_weight, row.tier_weights, row.severity_weights = vote_weight, tier_weights, severity_weights
     db.session.add(row)
     db.session.flush()
+    if aggregates.mark_value() is not None:  # ranked anew under these weights now, not by every view until the next pass
+        refresh_snapshots(project.id, utcnow().date())
     return row
 
 

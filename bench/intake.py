@@ -6,7 +6,9 @@ deferred (stored only; `flask triage worker` triages in batches). gunicorn serve
 Also reports, from the database, the time from arrival to triaged. Then the deferred path gets
 a steady offered load of half the bare throughput measured in the same run (locust, constant
 throughput per user: wrk's closed loop cannot hold a rate), and reports its arrival-to-triaged
-p95 (goal <= 2 s). Prints a table and one summary line per figure.
+p95 (goal <= 2 s). Prints a table and one summary line per figure, with the gunicorn workers'
+CPU milliseconds per request of each mode (from /proc): the rates follow from it when the
+machine's cores are the limit.
 
     python bench/intake.py [--quick] [--db sqlite|postgres|both] [--workers 4] [--connections 16]
 
@@ -81,6 +83,20 @@ def start_server(env: dict, port: int, workers: int, inline: bool) -> subprocess
             time.sleep(0.2)
     server.kill()
     raise SystemExit("gunicorn did not start")
+
+
+def worker_cpu_seconds(server: subprocess.Popen) -> float:
+    """User plus system CPU seconds used so far by the gunicorn workers of `server` (Linux /proc;
+    0 elsewhere): divided by the requests served it tells where a mode's rate goes."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        if int(fields[1]) == server.pid:  # the parent's pid: one of its workers
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
 
 
 def form_token(port: int, key: str) -> str:
@@ -195,6 +211,7 @@ def bench_database(kind: str, args) -> dict:
         inline_port, deferred_port = free_port(), free_port()
         processes.append(start_server(env, inline_port, args.workers, inline=True))
         processes.append(start_server(env, deferred_port, args.workers, inline=False))
+        servers = {"inline": processes[0], "deferred": processes[1], "bare": processes[0]}
         processes.append(subprocess.Popen([PYTHON, "-m", "flask", "--app", "wsgi", "triage", "worker",
                                            "--classify-interval", "0.2"], cwd=ROOT, env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -210,9 +227,15 @@ def bench_database(kind: str, args) -> dict:
             run_wrk(url, {**body, "message": "warm-up: fails"}, 2, args.connections, workdir)
         rounds = []
         for _ in range(args.rounds):
-            result = {name: run_wrk(url, body, args.seconds, args.connections, workdir) for name, (url, body) in targets.items()}
+            result = {}
+            for name, (url, body) in targets.items():
+                cpu = worker_cpu_seconds(servers[name])
+                result[name] = run_wrk(url, body, args.seconds, args.connections, workdir)
+                served = result[name]["rps"] * args.seconds
+                result[name]["cpu_ms"] = (worker_cpu_seconds(servers[name]) - cpu) * 1000 / served if served else float("nan")
             rounds.append(result)
-            print(f"  {kind:<8} " + " | ".join(f"{name} {r['rps']:7.1f} req/s p95 {r['p95']:6.1f} ms" for name, r in result.items())
+            print(f"  {kind:<8} " + " | ".join(f"{name} {r['rps']:7.1f} req/s p95 {r['p95']:6.1f} ms cpu {r['cpu_ms']:4.1f} ms"
+                                               for name, r in result.items())
                   + ("  NON-2XX!" if any(r["non2xx"] for r in result.values()) else ""), flush=True)
         time.sleep(3)  # let the worker finish the last batch
         delays = {"inline": triage_delays(env, "inline:"), "deferred": triage_delays(env, "deferred:")}
@@ -273,7 +296,8 @@ def main() -> None:
         for name in ("inline", "deferred", "bare"):
             rps = statistics.median(r[name]["rps"] for r in result["rounds"])
             p95 = statistics.median(r[name]["p95"] for r in result["rounds"])
-            print(f"intake {name} {rps:.0f} req/s, request p95 {p95:.1f} ms {kind}")
+            cpu = statistics.median(r[name]["cpu_ms"] for r in result["rounds"])
+            print(f"intake {name} {rps:.0f} req/s, request p95 {p95:.1f} ms, gunicorn CPU {cpu:.1f} ms/request {kind}")
         for name in ("inline", "deferred"):
             total, unfinished, delays = result[name]
             print(f"intake {name} arrival-to-triaged p50 {percentile(delays, 0.5):.2f} s p95 "

@@ -100,6 +100,27 @@ def test_a_webhook_tier_posts_to_its_webhook(mail_app, setup):
     assert note.recipient == "http://127.0.0.1:9/none" and note.dedupe_key.endswith(":wh")
 
 
+def test_a_webhook_tier_whose_webhook_was_switched_off_posts_nothing(mail_app, setup):
+    policy = builders.policy("P2", tiers=((100, builders.EscalationTarget.LEAD),))
+    policy.tiers[0].channel = builders.DeliveryChannel.WEBHOOK
+    policy.tiers[0].webhook = Webhook(name="ops", url="http://127.0.0.1:9/none", active=False)
+    db.session.commit()
+    breached(setup, priority="P2")
+    assert worker.sweep().fired == 0
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_an_item_resolved_after_the_sweep_picked_it_does_not_escalate(mail_app, setup):
+    from triage.services.triage import escalation
+
+    resolved = breached(setup)
+    items.change_status(resolved, Status.RESOLVED, None)  # between the sweep's pre-selection and its lock
+    db.session.commit()
+    assert escalation.running_deadlines(resolved) == []
+    assert escalation.escalate_item(resolved, utcnow()) == 0
+    assert db.session.scalar(select(func.count()).select_from(EscalationAlert)) == 0
+
+
 def test_two_concurrent_sweeps_put_each_item_in_one_digest(mail_app, setup):
     app, sink, _ = mail_app
     found = [breached(setup) for _ in range(4)]

@@ -121,6 +121,25 @@ def test_an_item_resolved_after_the_sweep_picked_it_does_not_escalate(mail_app, 
     assert db.session.scalar(select(func.count()).select_from(EscalationAlert)) == 0
 
 
+def test_the_owner_is_told_whom_the_first_tier_names_else_the_assignee_once_per_key(mail_app, setup):
+    from triage.services.triage import escalation
+
+    project, team, agent = setup  # P1's first tier names the assignee; P2's names the lead
+    builders.policy("P2", tiers=((100, builders.EscalationTarget.LEAD),))
+    assignee_item, lead_item = breached(setup), breached(setup, priority="P2")
+    unpoliced = breached(setup, priority="P3")
+    told = [escalation.tell_owner(item, f"regressed:{item.id}", "Regressed", "It is back", {"fix": 7})
+            for item in (assignee_item, lead_item, unpoliced)]
+    assert told == [1, 1, 1]
+    assert escalation.tell_owner(lead_item, f"regressed:{lead_item.id}", "Regressed", "Again") == 0
+    notes = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [n.recipient for n in notes] == [agent.email, "support-lead@example.com", agent.email]
+    assert [n.dedupe_key for n in notes] == [f"regressed:{i.id}:u{u.id}" for i, u in
+                                             ((assignee_item, agent), (lead_item, team.memberships[1].user),
+                                              (unpoliced, agent))]
+    assert notes[0].payload == {"text": "It is back", "item_id": assignee_item.id, "fix": 7}
+
+
 def test_two_concurrent_sweeps_put_each_item_in_one_digest(mail_app, setup):
     app, sink, _ = mail_app
     found = [breached(setup) for _ in range(4)]

@@ -94,10 +94,18 @@ def test_a_webhook_tier_posts_to_its_webhook(mail_app, setup):
     policy.tiers[0].channel = builders.DeliveryChannel.WEBHOOK
     policy.tiers[0].webhook = Webhook(name="ops", url="http://127.0.0.1:9/none")
     db.session.commit()
-    breached(setup, priority="P2")
+    item = breached(setup, priority="P2")
     assert worker.sweep().fired == 1
     note = db.session.scalars(select(Notification)).one()
     assert note.recipient == "http://127.0.0.1:9/none" and note.dedupe_key.endswith(":wh")
+    assert note.subject == f"[P2] #{item.id} Checkout is down: 100% of the resolution target"
+    assert note.payload["text"].startswith(f"#{item.id} Checkout is down\nPriority P2, status ")
+    assert f"resolution due {item.resolution_due:%Y-%m-%d %H:%M} UTC" in note.payload["text"]
+    assert f"/board/items/{item.id}" in note.payload["text"] and note.payload["tier_id"] == policy.tiers[0].id
+    alert = db.session.scalars(select(EscalationAlert)).one()
+    assert (alert.state, alert.notification_id, alert.recipient) == (AlertState.SENT, note.id, note.recipient)
+    (event,) = db.session.scalars(select(Event).where(Event.kind == "escalated")).all()
+    assert (event.data["recipients"], event.data["target"], item.escalation_level) == ([note.recipient], "lead", 1)
 
 
 def test_a_webhook_tier_whose_webhook_was_switched_off_posts_nothing(mail_app, setup):

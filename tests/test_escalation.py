@@ -148,6 +148,24 @@ def test_the_owner_is_told_whom_the_first_tier_names_else_the_assignee_once_per_
     assert notes[0].payload == {"text": "It is back", "item_id": assignee_item.id, "fix": 7}
 
 
+def test_a_first_response_tier_fires_until_someone_answers(mail_app, setup):
+    from triage.models import EscalationTier
+
+    _, sink, _ = mail_app
+    policy = builders.policy("P2", first=60, tiers=())
+    policy.tiers.append(EscalationTier(deadline=builders.Deadline.FIRST_RESPONSE, threshold_percent=100,
+                                       target=builders.EscalationTarget.LEAD, channel=builders.DeliveryChannel.EMAIL,
+                                       active_since=builders.LONG_AGO))
+    db.session.commit()
+    waiting = breached(setup, hours_ago=0, priority="P2", title="Nobody answered")
+    answered = breached(setup, hours_ago=0, priority="P2", title="Answered", first_responded_at=utcnow())
+    assert worker.sweep(waiting.created_at + timedelta(minutes=59)).fired == 0
+    assert worker.sweep(waiting.created_at + timedelta(minutes=61)).fired == 1
+    assert [m["subject"] for m in sink.messages] == [f"[P2] #{waiting.id} Nobody answered: 100% of the first "
+                                                     "response target"]
+    assert db.session.scalars(select(EscalationAlert.feedback_id)).all() == [waiting.id]  # not the answered one
+
+
 def test_two_concurrent_sweeps_put_each_item_in_one_digest(mail_app, setup):
     app, sink, _ = mail_app
     found = [breached(setup) for _ in range(4)]

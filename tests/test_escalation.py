@@ -166,6 +166,28 @@ def test_a_first_response_tier_fires_until_someone_answers(mail_app, setup):
     assert db.session.scalars(select(EscalationAlert.feedback_id)).all() == [waiting.id]  # not the answered one
 
 
+def test_a_tier_fires_at_its_exact_share_of_the_target_and_not_a_minute_before(mail_app, setup):
+    item = breached(setup, hours_ago=0)  # a 4-hour target: 75% at 180 minutes, 100% at 240
+    start = item.created_at
+    assert [worker.sweep(start + timedelta(minutes=m)).fired for m in (179, 180, 239, 240)] == [0, 1, 0, 1]
+
+
+def test_when_nobody_can_receive_the_highest_tier_the_next_one_fires(mail_app, setup):
+    _, sink, _ = mail_app
+    _, team, _ = setup
+    manager = next(m.user for m in team.memberships if m.user.email.startswith("support-manager"))
+    manager.email_escalations = False  # the manager switched escalation emails off
+    db.session.commit()
+    item = breached(setup)
+    assert worker.sweep().fired == 1
+    assert [m["to"] for m in sink.messages] == [["support-lead@example.com"]]
+    states = db.session.execute(select(EscalationAlert.threshold_percent, EscalationAlert.state)
+                                .order_by(EscalationAlert.threshold_percent)).all()
+    assert states == [(75, AlertState.PASSED), (100, AlertState.SENT)]  # 150% is tried again next pass
+    db.session.refresh(item)
+    assert item.escalation_level == 2
+
+
 def test_two_concurrent_sweeps_put_each_item_in_one_digest(mail_app, setup):
     app, sink, _ = mail_app
     found = [breached(setup) for _ in range(4)]

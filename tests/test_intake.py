@@ -202,8 +202,12 @@ def test_only_open_public_ideas_of_the_project_can_be_voted_on(app, project):
     for item in hidden:
         with pytest.raises(NotFound):
             intake.public_item(project, item.id)
+    elsewhere = intake.submit_feedback(other, intake.Submission(kind=Kind.IDEA, title="Elsewhere"))
+    db.session.commit()
     with pytest.raises(NotFound, match=f"No public item {votable.id}"):
         intake.public_item(other, votable.id)
+    with pytest.raises(NotFound):  # ids of either project's items, asked of the other one
+        intake.public_item(project, elsewhere.id)
     with pytest.raises(NotFound):
         intake.public_item(project, 0)
 

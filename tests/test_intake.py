@@ -180,6 +180,19 @@ def test_a_submission_without_a_version_stores_none(app, project):
     assert (item.app_version, item.version_key, item.body, item.public) == (None, None, "Please", True)
     bug = intake.submit_feedback(project, intake.Submission(kind=Kind.BUG, title="Crash"))
     assert not bug.public and bug.team_id == project.default_team_id and bug.status.value == "new"
+    assert (bug.escalation_level, bug.vote_count, bug.quarantined) == (0, 0, False)
+
+
+def test_an_imported_item_keeps_the_time_it_was_reported(app, project):
+    from datetime import datetime, timezone
+
+    from triage.services import intake
+
+    reported = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    item = intake.submit_feedback(project, intake.Submission(kind=Kind.BUG, title="Old crash", created_at=reported))
+    db.session.commit()
+    db.session.refresh(item)
+    assert item.created_at.replace(tzinfo=timezone.utc) == reported
 
 
 def test_only_open_public_ideas_of_the_project_can_be_voted_on(app, project):

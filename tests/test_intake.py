@@ -143,7 +143,8 @@ def test_the_same_idempotency_key_sent_again_returns_the_stored_item(app, projec
     again, created_again = submit("Crash on save, sent twice")
     assert (created, created_again) == (True, False)
     assert again.id == first.id and again.title == "Crash on save" and item_count() == 1
-    other, created_other = intake.accept(project, intake.Submission(kind=Kind.BUG, title="Other", idempotency_key="retry-2"))
+    other, created_other = intake.accept(project, intake.Submission(kind=Kind.BUG, title="Other",
+                                                                    idempotency_key="retry-2"))
     assert created_other and other.id != first.id and item_count() == 2
 
 

@@ -94,10 +94,98 @@ def test_a_webhook_tier_posts_to_its_webhook(mail_app, setup):
     policy.tiers[0].channel = builders.DeliveryChannel.WEBHOOK
     policy.tiers[0].webhook = Webhook(name="ops", url="http://127.0.0.1:9/none")
     db.session.commit()
-    breached(setup, priority="P2")
+    item = breached(setup, priority="P2")
     assert worker.sweep().fired == 1
     note = db.session.scalars(select(Notification)).one()
     assert note.recipient == "http://127.0.0.1:9/none" and note.dedupe_key.endswith(":wh")
+    assert note.subject == f"[P2] #{item.id} Checkout is down: 100% of the resolution target"
+    assert note.payload["text"].startswith(f"#{item.id} Checkout is down\nPriority P2, status ")
+    assert f"resolution due {item.resolution_due:%Y-%m-%d %H:%M} UTC" in note.payload["text"]
+    assert f"/board/items/{item.id}" in note.payload["text"] and note.payload["tier_id"] == policy.tiers[0].id
+    alert = db.session.scalars(select(EscalationAlert)).one()
+    assert (alert.state, alert.notification_id, alert.recipient) == (AlertState.SENT, note.id, note.recipient)
+    (event,) = db.session.scalars(select(Event).where(Event.kind == "escalated")).all()
+    assert (event.data["recipients"], event.data["target"], item.escalation_level) == ([note.recipient], "lead", 1)
+
+
+def test_a_webhook_tier_whose_webhook_was_switched_off_posts_nothing(mail_app, setup):
+    policy = builders.policy("P2", tiers=((100, builders.EscalationTarget.LEAD),))
+    policy.tiers[0].channel = builders.DeliveryChannel.WEBHOOK
+    policy.tiers[0].webhook = Webhook(name="ops", url="http://127.0.0.1:9/none", active=False)
+    db.session.commit()
+    breached(setup, priority="P2")
+    assert worker.sweep().fired == 0
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_an_item_resolved_after_the_sweep_picked_it_does_not_escalate(mail_app, setup):
+    from triage.services.triage import escalation
+
+    resolved = breached(setup)
+    items.change_status(resolved, Status.RESOLVED, None)  # between the sweep's pre-selection and its lock
+    db.session.commit()
+    assert escalation.running_deadlines(resolved) == []
+    assert escalation.escalate_item(resolved, utcnow()) == 0
+    assert db.session.scalar(select(func.count()).select_from(EscalationAlert)) == 0
+
+
+def test_the_owner_is_told_whom_the_first_tier_names_else_the_assignee_once_per_key(mail_app, setup):
+    from triage.services.triage import escalation
+
+    project, team, agent = setup  # P1's first tier names the assignee; P2's names the lead
+    builders.policy("P2", tiers=((100, builders.EscalationTarget.LEAD),))
+    assignee_item, lead_item = breached(setup), breached(setup, priority="P2")
+    unpoliced = breached(setup, priority="P3")
+    told = [escalation.tell_owner(item, f"regressed:{item.id}", "Regressed", "It is back", {"fix": 7})
+            for item in (assignee_item, lead_item, unpoliced)]
+    assert told == [1, 1, 1]
+    assert escalation.tell_owner(lead_item, f"regressed:{lead_item.id}", "Regressed", "Again") == 0
+    notes = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [n.recipient for n in notes] == [agent.email, "support-lead@example.com", agent.email]
+    assert [n.dedupe_key for n in notes] == [f"regressed:{i.id}:u{u.id}" for i, u in
+                                             ((assignee_item, agent), (lead_item, team.memberships[1].user),
+                                              (unpoliced, agent))]
+    assert notes[0].payload == {"text": "It is back", "item_id": assignee_item.id, "fix": 7}
+
+
+def test_a_first_response_tier_fires_until_someone_answers(mail_app, setup):
+    from triage.models import EscalationTier
+
+    _, sink, _ = mail_app
+    policy = builders.policy("P2", first=60, tiers=())
+    policy.tiers.append(EscalationTier(deadline=builders.Deadline.FIRST_RESPONSE, threshold_percent=100,
+                                       target=builders.EscalationTarget.LEAD, channel=builders.DeliveryChannel.EMAIL,
+                                       active_since=builders.LONG_AGO))
+    db.session.commit()
+    waiting = breached(setup, hours_ago=0, priority="P2", title="Nobody answered")
+    answered = breached(setup, hours_ago=0, priority="P2", title="Answered", first_responded_at=utcnow())
+    assert worker.sweep(waiting.created_at + timedelta(minutes=59)).fired == 0
+    assert worker.sweep(waiting.created_at + timedelta(minutes=61)).fired == 1
+    assert [m["subject"] for m in sink.messages] == [f"[P2] #{waiting.id} Nobody answered: 100% of the first "
+                                                     "response target"]
+    assert db.session.scalars(select(EscalationAlert.feedback_id)).all() == [waiting.id]  # not the answered one
+
+
+def test_a_tier_fires_at_its_exact_share_of_the_target_and_not_a_minute_before(mail_app, setup):
+    item = breached(setup, hours_ago=0)  # a 4-hour target: 75% at 180 minutes, 100% at 240
+    start = item.created_at
+    assert [worker.sweep(start + timedelta(minutes=m)).fired for m in (179, 180, 239, 240)] == [0, 1, 0, 1]
+
+
+def test_when_nobody_can_receive_the_highest_tier_the_next_one_fires(mail_app, setup):
+    _, sink, _ = mail_app
+    _, team, _ = setup
+    manager = next(m.user for m in team.memberships if m.user.email.startswith("support-manager"))
+    manager.email_escalations = False  # the manager switched escalation emails off
+    db.session.commit()
+    item = breached(setup)
+    assert worker.sweep().fired == 1
+    assert [m["to"] for m in sink.messages] == [["support-lead@example.com"]]
+    states = db.session.execute(select(EscalationAlert.threshold_percent, EscalationAlert.state)
+                                .order_by(EscalationAlert.threshold_percent)).all()
+    assert states == [(75, AlertState.PASSED), (100, AlertState.SENT)]  # 150% is tried again next pass
+    db.session.refresh(item)
+    assert item.escalation_level == 2
 
 
 def test_two_concurrent_sweeps_put_each_item_in_one_digest(mail_app, setup):

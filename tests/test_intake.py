@@ -130,3 +130,105 @@ def test_a_public_idea_with_the_highest_id_an_integer_holds_can_be_voted_on(app,
     assert intake.public_item(project, ID_LIMIT - 1).title == "Dark mode"
     with pytest.raises(NotFound):
         intake.public_item(project, ID_LIMIT)
+
+
+def test_the_same_idempotency_key_sent_again_returns_the_stored_item(app, project):
+    from triage.services import intake
+
+    def submit(title):
+        return intake.accept(project, intake.Submission(kind=Kind.BUG, title=title, idempotency_key="retry-1"))
+
+    first, created = submit("Crash on save")
+    db.session.commit()
+    again, created_again = submit("Crash on save, sent twice")
+    assert (created, created_again) == (True, False)
+    assert again.id == first.id and again.title == "Crash on save" and item_count() == 1
+    other, created_other = intake.accept(project, intake.Submission(kind=Kind.BUG, title="Other",
+                                                                    idempotency_key="retry-2"))
+    assert created_other and other.id != first.id and item_count() == 2
+
+
+def test_suspected_spam_is_stored_quarantined_with_its_reasons(app, project):
+    from triage.services import intake
+
+    item, created = intake.accept(project, intake.Submission(kind=Kind.BUG, title="Cheap pills", context={"page": "/"}),
+                                  spam_reasons=["links"])
+    clean, _ = intake.accept(project, intake.Submission(kind=Kind.BUG, title="Crash"))
+    assert created and item.quarantined and item.context == {"page": "/", "quarantine": ["links"]}
+    assert not clean.quarantined and "quarantine" not in clean.context
+
+
+def test_the_longest_summary_text_and_email_are_accepted_and_one_more_is_refused(app, project):
+    from triage.services import DomainError, intake
+
+    longest = intake.Submission(kind=Kind.BUG, title="x" * intake.MAX_TITLE, body="y" * intake.MAX_BODY,
+                                email="a" * (intake.MAX_EMAIL - len("@example.com")) + "@Example.com",
+                                app_version="4.2", name="  Ann  ")
+    item = intake.submit_feedback(project, longest)
+    assert len(item.title) == 200 and len(item.body) == 20_000 and len(item.submitter_email) == 254
+    assert item.submitter_email.endswith("@example.com") and item.submitter_name == "Ann"
+    assert item.app_version == "4.2.0" and item.version_key
+    for too_long in ({"title": "x" * 201}, {"body": "y" * 20_001}, {"email": "a" * 243 + "@example.com"}):
+        with pytest.raises(DomainError, match="at most 254|limited to 200 and text to 20000"):
+            intake.submit_feedback(project, intake.Submission(**({"kind": Kind.BUG, "title": "t"} | too_long)))
+    assert item_count() == 1
+
+
+def test_a_submission_without_a_version_stores_none(app, project):
+    from triage.services import intake
+
+    item = intake.submit_feedback(project, intake.Submission(kind=Kind.IDEA, title="Dark mode", body="  Please  "))
+    assert (item.app_version, item.version_key, item.body, item.public) == (None, None, "Please", True)
+    bug = intake.submit_feedback(project, intake.Submission(kind=Kind.BUG, title="Crash"))
+    assert not bug.public and bug.team_id == project.default_team_id and bug.status.value == "new"
+    assert (bug.escalation_level, bug.vote_count, bug.quarantined) == (0, 0, False)
+
+
+def test_an_imported_item_keeps_the_time_it_was_reported(app, project):
+    from datetime import datetime, timezone
+
+    from triage.services import intake
+
+    reported = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    item = intake.submit_feedback(project, intake.Submission(kind=Kind.BUG, title="Old crash", created_at=reported))
+    db.session.commit()
+    db.session.refresh(item)
+    assert item.created_at.replace(tzinfo=timezone.utc) == reported
+
+
+def test_only_open_public_ideas_of_the_project_can_be_voted_on(app, project):
+    from triage.models import Status
+    from triage.services import NotFound, accounts, intake
+
+    other = accounts.create_project("other", "Other")
+
+    def idea(title, **changes):
+        item = intake.submit_feedback(project, intake.Submission(kind=Kind.IDEA, title=title))
+        for name, value in changes.items():
+            setattr(item, name, value)
+        return item
+
+    votable = idea("Dark mode")
+    hidden = [idea("Private", public=False), idea("Done", status=Status.CLOSED), idea("Spam", quarantined=True),
+              idea("Copy", duplicate_of_id=votable.id)]
+    db.session.commit()
+    assert intake.public_item(project, votable.id) is votable
+    for item in hidden:
+        with pytest.raises(NotFound):
+            intake.public_item(project, item.id)
+    elsewhere = intake.submit_feedback(other, intake.Submission(kind=Kind.IDEA, title="Elsewhere"))
+    db.session.commit()
+    with pytest.raises(NotFound, match=f"No public item {votable.id}"):
+        intake.public_item(other, votable.id)
+    with pytest.raises(NotFound):  # ids of either project's items, asked of the other one
+        intake.public_item(project, elsewhere.id)
+    with pytest.raises(NotFound):
+        intake.public_item(project, 0)
+
+
+def test_a_bug_body_joins_the_parts_given_under_their_headings(app):
+    from triage.services import intake
+
+    assert intake.compose_bug_body(" It dies. ", "", " Open it ", "  ") == "It dies.\n\nExpected:\nOpen it"
+    assert intake.compose_bug_body("", "Click", "", "Crash") == "Steps to reproduce:\nClick\n\nActual:\nCrash"
+    assert intake.compose_bug_body("", "", "", "") == ""

@@ -1,11 +1,11 @@
 """Routing rules: first match wins, default team, strategies inside a team, invalid rules refused."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests import builders
 from tests.conftest import make_user, run_in_threads
 from triage.extensions import db
-from triage.models import Channel, Event, Feedback, Kind, Role, Status, Strategy
+from triage.models import Channel, Event, Feedback, Kind, Role, Status, Strategy, Team
 from triage.services import DomainError, items
 from triage.services.triage import routing
 from triage.services.accounts import create_project
@@ -176,6 +176,10 @@ INVALID = [
     ({"team_id": 999}, "Choose a team that exists"),
     ({"strategy": Strategy.FIXED}, "needs an assignee"),
     ({"name": " "}, "needs a name"),
+    ({"conditions": {"kind": "rant"}}, "'rant' is not a valid kind"),
+    ({"conditions": {"priority": "P9"}}, "'P9' is not a valid priority"),
+    ({"conditions": {"category": "gossip"}}, "'gossip' is not a valid category"),
+    ({"conditions": {"colour": "red", "keyword": "x", "size": "L"}}, "Unknown conditions: colour, size"),
 ]
 
 
@@ -248,3 +252,154 @@ def test_a_correction_routes_the_item_again_and_recomputes_its_due_times(app, te
     assert (item.priority, item.team) == ("P1", billing)
     assert (item.resolution_due - item.created_at).total_seconds() == 120 * 60
     assert [e.kind for e in item.events][-2:] == ["reclassified", "routed"]
+
+
+def test_keywords_and_patterns_match_the_body_too(app, teams):
+    billing, mobile = teams
+    project = create_project("shop", "Shop")
+    rule("Refunds", billing, keyword="refund")
+    rule("Crashes", mobile, pattern=r"crash(ed|es)?\b")
+    assert routing.route(new_item(project, title="Help", body="Where is my REFUND?")).name == "Refunds"
+    assert routing.route(new_item(project, title="Help", body="The app crashed twice")).name == "Crashes"
+    assert routing.route(new_item(project, title="Help", body=None)) is None
+
+
+def test_a_category_condition_must_hold_too(app, teams):
+    billing, _ = teams
+    project = create_project("shop", "Shop")
+    rule("Billing questions", billing, category="question")
+    assert routing.route(new_item(project, category="question")).name == "Billing questions"
+    assert routing.route(new_item(project, category="bug")) is None
+    assert routing.route(new_item(project, category="feature")) is None
+
+
+def test_round_robin_skips_inactive_people_and_a_team_without_takers_assigns_nobody(app, teams):
+    billing, _ = teams
+    billing.memberships[1].user.active = False  # billing-agent-1
+    rule("Billing", billing, Strategy.ROUND_ROBIN, keyword="invoice")
+    managers_only = builders.Team(name="Managers", calendar={})
+    managers_only.memberships = [builders.TeamMember(user=builders.person("boss@example.com"),
+                                                     role=builders.TeamRole.MANAGER)]
+    db.session.add(managers_only)
+    db.session.flush()
+    rule("The rest", managers_only, Strategy.ROUND_ROBIN)
+    project = create_project("shop", "Shop")
+    picks = [routing.route(item) and item.assignee.email
+             for item in [new_item(project, title="invoice") for _ in range(4)]]
+    assert picks == ["billing-agent-0@example.com", "billing-agent-2@example.com", "billing-lead@example.com",
+                     "billing-agent-0@example.com"]
+    nobody = new_item(project, title="Other")
+    assert routing.route(nobody).name == "The rest" and (nobody.team, nobody.assignee) == (managers_only, None)
+    assert nobody.events[-1].data["assignee"] is None
+    batch = [new_item(project, title=title) for title in ("invoice", "Other", "invoice")]
+    routing.route_batch(batch, routing.ordered_rules())
+    assert [item.assignee.email if item.assignee else None for item in batch] == [
+        "billing-agent-2@example.com", None, "billing-lead@example.com"]
+
+
+def test_the_turn_is_read_from_the_table_not_the_sessions_copy(app, teams):
+    """Another request took a turn after this one loaded the team: the next turn follows it."""
+    billing, _ = teams
+    rule("Billing", billing, Strategy.ROUND_ROBIN)
+    project = create_project("shop", "Shop")
+    routing.route(new_item(project))  # agent 0
+    other_turn = update(Team).where(Team.id == billing.id).values(last_assigned_user_id=billing.memberships[1].user_id)
+    if db.engine.dialect.name == "sqlite":  # one writer at a time: the other request's turn is in this transaction
+        db.session.execute(other_turn, execution_options={"synchronize_session": False})
+    else:  # on PostgreSQL turns are taken on a connection of their own, as the other request's was
+        with db.engine.begin() as connection:
+            connection.execute(other_turn)
+    item = new_item(project)
+    routing.route(item)
+    assert item.assignee.email == "billing-agent-2@example.com"
+    assert billing.last_assigned_user_id == item.assignee.id
+
+
+def test_least_loaded_counts_an_empty_queue_as_zero_and_ties_go_to_the_lowest_id(app, teams):
+    billing, _ = teams
+    rule("Billing", billing, Strategy.LEAST_LOADED)
+    project = create_project("shop", "Shop")
+    people = routing.candidates(billing)
+    for person in people[:1] + people[2:]:
+        new_item(project, assignee=person)  # everybody but agent 1 has one open item
+    item = new_item(project)
+    routing.route(item)
+    assert item.assignee == people[1] and item.events[-1].data["assignee"] == "billing-agent-1@example.com"
+    second = new_item(project)
+    routing.route(second)
+    assert second.assignee == people[0]  # now all have one: the lowest id
+
+
+def test_intake_sends_an_item_no_rule_matches_to_the_projects_default_team(app, teams, monkeypatch):
+    from triage.services.triage import classify
+    from triage.services.intake import Submission, submit_feedback
+
+    billing, mobile = teams
+    rule("Refunds", billing, Strategy.ROUND_ROBIN, keyword="refund")
+    monkeypatch.setattr(classify, "classify_items", lambda items, **_: None)
+    project = create_project("shop", "Shop", default_team=mobile)
+    item = submit_feedback(project, Submission(kind=Kind.BUG, title="Dark mode", body="please"))
+    refund = submit_feedback(project, Submission(kind=Kind.BUG, title="Help", body="My refund?"))
+    db.session.commit()
+    assert (item.team, item.assignee, refund.team) == (mobile, None, billing)
+    routed = db.session.scalars(select(Event).where(Event.kind == "routed").order_by(Event.id)).all()
+    assert [e.data for e in routed] == [
+        {"rule_id": None, "rule": "project default team", "team": "Mobile", "assignee": None},
+        {"rule_id": refund.events[-1].data["rule_id"], "rule": "Refunds", "team": "Billing",
+         "assignee": "billing-agent-0@example.com"}]
+
+
+def test_rule_conditions_are_trimmed_and_empty_ones_dropped(app, teams):
+    saved = rule("Trimmed", teams[0], keyword="  refund ", tag="", pattern=None, kind="bug")
+    assert saved.conditions == {"keyword": "refund", "kind": "bug"}
+
+
+def test_a_rule_moved_down_from_the_end_stays_last(app, teams):
+    first, second, third = (rule(n, teams[0]) for n in ("a", "b", "c"))
+    routing.move_rule(third, +1)
+    routing.move_rule(first, +1)
+    assert [r.name for r in routing.ordered_rules()] == ["b", "a", "c"]
+    routing.move_rule(first, +1)
+    assert [r.name for r in routing.ordered_rules()] == ["b", "c", "a"]
+
+
+def test_a_rule_added_after_a_reordering_comes_last(app, teams):
+    first, second, third = (rule(n, teams[0]) for n in ("a", "b", "c"))
+    routing.move_rule(third, -1)
+    rule("d", teams[0])
+    assert [r.name for r in routing.ordered_rules()] == ["a", "c", "b", "d"]
+
+
+def test_a_batch_takes_turns_only_for_round_robin_rules(app, teams):
+    """Items of a fixed rule or of the project's default team in the same batch take no turn."""
+    billing, mobile = teams
+    person = billing.memberships[2].user
+    rule("VIP", billing, Strategy.FIXED, assignee=person, keyword="vip")
+    rule("Billing", billing, Strategy.ROUND_ROBIN, kind="bug")
+    project = create_project("shop", "Shop", default_team=mobile)
+    batch = [new_item(project, title=title, kind=kind) for title, kind in
+             (("vip", Kind.IDEA), ("bug", Kind.BUG), ("idea", Kind.IDEA), ("vip", Kind.IDEA), ("bug", Kind.BUG))]
+    routing.route_batch(batch, routing.ordered_rules())
+    assert [(item.team.name, item.assignee.email if item.assignee else None) for item in batch] == [
+        ("Billing", "billing-agent-2@example.com"), ("Billing", "billing-agent-0@example.com"), ("Mobile", None),
+        ("Billing", "billing-agent-2@example.com"), ("Billing", "billing-agent-1@example.com")]
+    assert [item.events[-1].data["rule"] for item in batch] == [
+        "VIP", "Billing", "project default team", "VIP", "Billing"]
+
+
+def test_an_assignee_without_the_fixed_strategy_is_refused(app, teams):
+    billing, _ = teams
+    for strategy in (Strategy.NONE, Strategy.ROUND_ROBIN, Strategy.LEAST_LOADED):
+        with pytest.raises(DomainError, match="Name an assignee only with the fixed strategy"):
+            routing.validate_rule(name="R", conditions={}, team_id=billing.id, strategy=strategy,
+                                  assignee_id=billing.memberships[0].user_id)
+
+
+def test_inactive_rules_keep_their_place_and_move_too(app, teams):
+    first, second, third = (rule(n, teams[0]) for n in ("a", "b", "c"))
+    second.active = False
+    routing.move_rule(third, -1)
+    assert [r.name for r in routing.ordered_rules(active_only=False)] == ["a", "c", "b"]
+    routing.move_rule(second, -1)
+    assert [r.name for r in routing.ordered_rules(active_only=False)] == ["a", "b", "c"]
+    assert [r.name for r in routing.ordered_rules()] == ["a", "c"]

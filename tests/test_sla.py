@@ -7,9 +7,10 @@ import time_machine
 
 from tests import builders
 from triage.extensions import db
-from triage.models import Role, Status
+from triage.models import Kind, Project, Role, Status
 from triage.services import DomainError, items
-from triage.services.triage import escalation, sla
+from triage.services.intake import Submission, submit_feedback
+from triage.services.triage import classify, escalation, sla
 from triage.services.accounts import create_project
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -188,7 +189,8 @@ def test_durations_read_the_way_people_say_them(minutes, words):
 @pytest.mark.parametrize("text, minutes", [("90 mins", 90), ("1 minute", 1), ("5 minutes", 5), ("7 m", 7),
                                            ("2 hr", 120), ("3 hrs", 180), ("1 hour", 60), ("2 hours", 120),
                                            ("1 d", 1440), ("1 day", 1440), ("2 days", 2880), ("1 w", 10080),
-                                           ("1 week", 10080), ("2 weeks", 20160), ("45", 45)])
+                                           ("1 week", 10080), ("2 weeks", 20160), ("45", 45), ("4 h", 240),
+                                           ("2 h 30 min", 150)])
 def test_every_unit_word_counts_its_minutes(text, minutes):
     assert sla.parse_duration(text) == minutes
 
@@ -200,14 +202,16 @@ def test_what_is_not_a_duration_of_a_minute_or_more_is_refused(text):
 
 
 @pytest.mark.parametrize("minutes, text", [(45, "45 min"), (240, "4 h"), (3600, "60 h"), (150, "2 h 30 min"),
-                                           (1440, "1 day"), (4320, "3 days")])
+                                           (1440, "1 day"), (4320, "3 days"), (121, "2 h 1 min"),
+                                           (60 * 61 + 5, "61 h 5 min")])
 def test_a_duration_is_written_exactly_in_its_largest_whole_unit(minutes, text):
     assert sla.duration_text(minutes) == text
 
 
 @pytest.mark.parametrize("days, words", [([0, 1, 2, 3, 4], "Monday to Friday"),
                                          ([0, 2, 4], "Monday, Wednesday, Friday"),
-                                         ([5, 6], "Saturday, Sunday"), ([], "no days")])
+                                         ([5, 6], "Saturday, Sunday"), ([2], "Wednesday"),
+                                         ([], "no days")])
 def test_business_days_read_as_a_range_only_when_they_are_one(days, words):
     raw = {"timezone": "Europe/Berlin", "days": days, "start": "09:00", "end": "17:00"}
     assert sla.calendar_words(raw) == f"Europe/Berlin, {words}, 09:00–17:00"
@@ -219,3 +223,53 @@ def test_the_clocks_say_how_long_is_left_or_how_long_ago_they_were_breached(proj
     first, resolution = sla.clocks(item, created + timedelta(hours=2))
     assert (first.label, first.state, first.words) == ("First response", "breached", "breached 1 h ago")
     assert (resolution.state, resolution.words) == ("running", "due in 2 h")
+
+
+@pytest.mark.parametrize("text, found", [("09:30", (9, 30)), ("17:00", (17, 0)), ("25:99", None), ("nine", None),
+                                         ("", None), (None, None)])
+def test_a_time_of_day_is_read_or_left_empty(text, found):
+    assert sla.clock_time(text) == (None if found is None else datetime(2026, 1, 1, *found).time())
+
+
+def test_time_paused_without_a_policy_counts_around_the_clock_when_one_applies_later(app):
+    """A P2 item (no P2 policy) waits over a weekend, then becomes P1 (around the clock): its
+    due times move by the whole weekend, not by the business hours of P3's policy."""
+    builders.policy("P1", first=60, resolution=240)
+    builders.policy("P3", first=8 * 60, resolution=3 * 8 * 60, business_hours=True)
+    team = builders.team_with_roles(calendar=OFFICE)
+    created = berlin(2026, 11, 27, 15, 0)
+    item = builders.item(create_project("shop", "Shop"), created, priority="P2", team=team)
+    with time_machine.travel(berlin(2026, 11, 27, 16, 0), tick=False):
+        items.change_status(item, Status.WAITING, None)
+    with time_machine.travel(berlin(2026, 11, 30, 10, 0), tick=False):
+        items.change_status(item, Status.TRIAGED, None)
+    item.priority = "P1"
+    sla.on_priority_changed(item)
+    assert item.resolution_due == created + timedelta(hours=4 + 66)
+
+
+def test_intakes_in_later_requests_read_the_cached_policies(app, monkeypatch):
+    """The policies are cached per process, detached from the request that loaded them: the
+    next request's intake still reads their targets."""
+    builders.policy("P2", first=30, resolution=120)
+    project_id = create_project("shop", "Shop").id
+    db.session.commit()
+    monkeypatch.setattr(classify, "classify_items", lambda items, **_: [setattr(i, "priority", "P2") for i in items])
+    for _ in range(2):
+        item = submit_feedback(db.session.get(Project, project_id), Submission(kind=Kind.BUG, title="Refund"))
+        db.session.commit()
+        assert (item.resolution_due - item.created_at).total_seconds() == 120 * 60
+        db.session.remove()  # the request ends
+
+
+def test_a_resume_stamped_before_its_pause_moves_nothing(project):
+    """Clocks of two servers a little apart: a resume dated before its pause counts no time."""
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")
+    due = (item.first_response_due, item.resolution_due)
+    with time_machine.travel(created + timedelta(minutes=30), tick=False):
+        items.change_status(item, Status.WAITING, None)
+    with time_machine.travel(created + timedelta(minutes=25), tick=False):
+        items.change_status(item, Status.TRIAGED, None)
+    assert (item.first_response_due, item.resolution_due) == due and item.sla_paused_at is None
+    assert item.events[-1].data == {"paused_minutes": 0, "first_response": True}

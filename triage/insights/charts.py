@@ -23,6 +23,11 @@ def project_arg():
     return project
 
 
+def svg_response(svg: str):
+    """A chart's SVG as the app serves it (its own origin, so within the CSP), cached briefly."""
+    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "private, max-age=300"}
+
+
 @bp.route("/charts")
 def charts():
     project, days = page.project_or_first(number_arg("project")), period_arg()
@@ -34,8 +39,7 @@ def charts():
 @bp.route("/charts/<name>.svg")
 def chart_svg(name: str):
     chart, project = chart_of(name), project_arg()
-    svg = service.render_svg(chart, service.table(name, project, period_arg()))
-    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "private, max-age=300"}
+    return svg_response(service.render_svg(chart, service.table(name, project, period_arg())))
 
 
 @bp.route("/charts/<name>.csv")
@@ -47,8 +51,7 @@ def chart_csv(name: str):
 
 @bp.route("/themes/<int:theme_id>/trend.svg")
 def theme_trend_svg(theme_id: int):
-    svg = service.render_svg(service.THEME_TREND, service.theme_table(themes.get_theme(theme_id)))
-    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "private, max-age=300"}
+    return svg_response(service.render_svg(service.THEME_TREND, service.theme_table(themes.get_theme(theme_id))))
 
 
 @bp.route("/themes/<int:theme_id>/trend.csv")

@@ -60,22 +60,28 @@ class Explainer:
         self.pipe, self.head = pipe, head
         self._coef: np.ndarray | None = None
         self._names: np.ndarray | None = None
+        self._fragments = slice(0, 0)  # the char block's columns: never a reason
         self.linear = "features" in pipe.named_steps and linear_coef(pipe[-1]) is not None
 
     def _prepare(self) -> None:
         if self._coef is None:
             self._coef = linear_coef(self.pipe[-1])
-            self._names = self.pipe.named_steps["features"].get_feature_names_out()
+            features = self.pipe.named_steps["features"]
+            self._names = features.get_feature_names_out()
+            self._fragments = getattr(features, "output_indices_", {}).get("char", slice(0, 0))
 
     def reasons(self, row: sparse.csr_matrix, class_index: int, top: int) -> list[dict[str, Any]]:
         """Return up to `top` positive contributions of one transformed row to a class."""
         if not self.linear or top <= 0:
             return []
         self._prepare()
-        row = sparse.csr_matrix(row)
+        if not sparse.issparse(row) or row.format != "csr":
+            row = sparse.csr_matrix(row)
         weights = row.data * self._coef[class_index, row.indices]
+        # Fragments are most of a row's columns: leave them out before sorting.
+        weights[(row.indices >= self._fragments.start) & (row.indices < self._fragments.stop)] = 0
         out = []
-        for pos in np.argsort(-weights):
+        for pos in np.argsort(-weights, kind="stable"):
             name = str(self._names[row.indices[pos]])
             if weights[pos] <= 0 or len(out) >= top:
                 break

@@ -12,16 +12,24 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.multiclass import OneVsRestClassifier
 
 
+def _scores(estimator: Any, Xt: Any) -> np.ndarray:
+    """The linear decision scores `Xt @ coef_.T + intercept_`; for one sparse row, from the
+    coefficients of the columns it uses (scipy's product costs more than the arithmetic)."""
+    if sparse.issparse(Xt) and Xt.shape[0] == 1 and Xt.format == "csr":
+        return (estimator.coef_[:, Xt.indices] @ Xt.data.astype(np.float64) + estimator.intercept_)[None, :]
+    return np.asarray(Xt @ estimator.coef_.T) + estimator.intercept_
+
+
 def _calibrated_one(calibrated: Any, Xt: Any, n_classes: int) -> np.ndarray:
-    estimator = calibrated.estimator
-    scores = np.asarray(Xt @ estimator.coef_.T) + estimator.intercept_
+    scores = _scores(calibrated.estimator, Xt)
     proba = np.zeros((Xt.shape[0], n_classes))
-    columns = np.searchsorted(calibrated.classes, estimator.classes_)
+    columns = np.searchsorted(calibrated.classes, calibrated.estimator.classes_)
     for j, (column, calibrator) in enumerate(zip(columns, calibrated.calibrators)):
         # Binary models score only classes_[1], whose column is 1.
         column = column + 1 if n_classes == 2 else column

@@ -146,40 +146,76 @@ def build_features(n_rows: int | None = None) -> ColumnTransformer:
 _ANALYZERS: WeakKeyDictionary = WeakKeyDictionary()
 
 
+def _counts(vectorizer: CountVectorizer, doc: str) -> tuple[list[int], list[int]]:
+    """The vocabulary columns of `doc`'s terms in ascending order, and each one's count."""
+    if (analyze := _ANALYZERS.get(vectorizer)) is None:
+        analyze = _ANALYZERS[vectorizer] = vectorizer.build_analyzer()
+    vocabulary, counts = vectorizer.vocabulary_, {}
+    for term in analyze(doc):
+        if (column := vocabulary.get(term)) is not None:
+            counts[column] = counts.get(column, 0) + 1
+    columns = sorted(counts)
+    return columns, [counts[column] for column in columns]
+
+
+def _fast(vectorizer: Any) -> bool:
+    """Whether `_vectorize` computes this vectorizer's transform itself (the settings triage
+    builds); anything else defers to scikit-learn's `transform`."""
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    return type(vectorizer) in (CountVectorizer, TfidfVectorizer) and (
+        tfidf is None or tfidf.norm in (None, "l2"))
+
+
+def _weigh(vectorizer: CountVectorizer, data: np.ndarray, indices: np.ndarray) -> None:
+    """Turn counts into the vectorizer's values in place: binary, sublinear tf and idf, in
+    scikit-learn's order and dtype (the l2 norm is left to the caller)."""
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    if vectorizer.binary:
+        data.fill(1)
+    if tfidf is not None:
+        if tfidf.sublinear_tf:
+            np.log(data, data)
+            data += 1.0
+        if hasattr(tfidf, "idf_"):
+            data *= tfidf.idf_[indices]
+
+
 def _vectorize(vectorizer: CountVectorizer, docs: list[str]) -> sparse.csr_matrix:
     """Return `vectorizer.transform(docs)` for the fitted Count/TfidfVectorizers triage builds,
     computed directly: the same analyzer, counts, binary, sublinear tf, idf and l2 steps in the
     same dtype and order as scikit-learn, without its per-call validation (most of the cost of
     one short document). Other settings defer to `transform`."""
-    tfidf = getattr(vectorizer, "_tfidf", None)
-    if type(vectorizer) not in (CountVectorizer, TfidfVectorizer) or (
-            tfidf is not None and tfidf.norm not in (None, "l2")):
+    if not _fast(vectorizer):
         return vectorizer.transform(docs)
-    if (analyze := _ANALYZERS.get(vectorizer)) is None:
-        analyze = _ANALYZERS[vectorizer] = vectorizer.build_analyzer()
-    vocabulary, indices, values, indptr = vectorizer.vocabulary_, [], [], [0]
+    indices, values, indptr = [], [], [0]
     for doc in docs:
-        counts: dict[int, int] = {}
-        for term in analyze(doc):
-            if (column := vocabulary.get(term)) is not None:
-                counts[column] = counts.get(column, 0) + 1
-        for column in sorted(counts):
-            indices.append(column)
-            values.append(counts[column])
+        columns, counts = _counts(vectorizer, doc)
+        indices += columns
+        values += counts
         indptr.append(len(indices))
     X = sparse.csr_matrix((np.asarray(values, dtype=vectorizer.dtype), np.asarray(indices, dtype=np.int32),
-                           np.asarray(indptr, dtype=np.int32)), shape=(len(docs), len(vocabulary)))
-    if vectorizer.binary:
-        X.data.fill(1)
-    if tfidf is not None:
-        if tfidf.sublinear_tf:
-            np.log(X.data, X.data)
-            X.data += 1.0
-        if hasattr(tfidf, "idf_"):
-            X.data *= tfidf.idf_[X.indices]
-        if tfidf.norm == "l2":
-            inplace_csr_row_normalize_l2(X)
+                           np.asarray(indptr, dtype=np.int32)), shape=(len(docs), len(vectorizer.vocabulary_)))
+    _weigh(vectorizer, X.data, X.indices)
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    if tfidf is not None and tfidf.norm == "l2":
+        inplace_csr_row_normalize_l2(X)
     return X
+
+
+def _vectorize_one(vectorizer: CountVectorizer, doc: str) -> tuple[np.ndarray, np.ndarray]:
+    """`_vectorize` of one document as its row's (columns, values), with no sparse matrix
+    built: for one item scipy's constructors and checks cost more than the arithmetic."""
+    columns, counts = _counts(vectorizer, doc)
+    indices, data = np.asarray(columns, dtype=np.int32), np.asarray(counts, dtype=vectorizer.dtype)
+    _weigh(vectorizer, data, indices)
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    if tfidf is not None and tfidf.norm == "l2":
+        # As inplace_csr_row_normalize_l2: float products summed in order in a double, each
+        # value divided by the root in double and stored back in the row's dtype.
+        total = float(np.cumsum((data * data).astype(np.float64))[-1]) if len(data) else 0.0
+        if total != 0.0:
+            data = (data.astype(np.float64) / math.sqrt(total)).astype(data.dtype)
+    return indices, data
 
 
 def fast_transform(features: ColumnTransformer, X: pd.DataFrame | Mapping[str, list[str]]) -> sparse.csr_matrix:
@@ -188,15 +224,30 @@ def fast_transform(features: ColumnTransformer, X: pd.DataFrame | Mapping[str, l
     For one item the ColumnTransformer's and the vectorizers' validation and dispatch cost
     more than the arithmetic; prediction latency is on the intake path, so the fitted
     vectorizers' steps run directly (`_vectorize`) and their outputs are stacked in the same
-    order. tests/ml/test_fastpath.py checks the result equals scikit-learn's exactly.
+    order. One item's row is assembled from plain arrays and built as a matrix once.
+    tests/ml/test_fastpath.py checks the result equals scikit-learn's exactly.
     """
     weights = features.transformer_weights or {}
-    blocks = []
-    for name, vectorizer, column in features.transformers_:
-        if name != "remainder":
-            block = _vectorize(vectorizer, list(X[column]))
-            blocks.append(block * weights[name] if name in weights else block)
-    return sparse.hstack(blocks, format="csr", dtype=np.float32)
+    blocks = [(name, vectorizer, list(X[column])) for name, vectorizer, column in features.transformers_
+              if name != "remainder"]
+    if len(blocks[0][2]) == 1 and all(_fast(vectorizer) for _, vectorizer, _ in blocks):
+        return _one_row(features, blocks, weights)
+    stacked = []
+    for name, vectorizer, docs in blocks:
+        block = _vectorize(vectorizer, docs)
+        stacked.append(block * weights[name] if name in weights else block)
+    return sparse.hstack(stacked, format="csr", dtype=np.float32)
+
+
+def _one_row(features: ColumnTransformer, blocks: list, weights: Mapping[str, float]) -> sparse.csr_matrix:
+    indices, data = [], []
+    for name, vectorizer, (doc,) in blocks:
+        columns, values = _vectorize_one(vectorizer, doc)
+        indices.append(columns + features.output_indices_[name].start)
+        data.append(values * weights[name] if name in weights else values)
+    indices, data = np.concatenate(indices), np.concatenate(data).astype(np.float32)
+    width = features.output_indices_[blocks[-1][0]].stop
+    return sparse.csr_matrix((data, indices, np.array([0, len(indices)], dtype=np.int32)), shape=(1, width))
 
 
 def readable_name(name: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
 from tqdm import tqdm
 
@@ -54,6 +55,19 @@ def hidden_columns(features: Any, head: str) -> np.ndarray:
     names = features.named_transformers_["signals"].get_feature_names_out()
     return np.array([block.start + i for i, name in enumerate(names) if name not in CATEGORY_SIGNALS],
                     dtype=int)
+
+
+def used(clf: Any, columns: np.ndarray) -> np.ndarray:
+    """The `columns` a fitted head's coefficients weigh (all of them for a head that is not
+    linear): hiding a column a linear head gives no weight changes neither its scores nor its
+    reasons, and a head trained with them hidden gives them none."""
+    if isinstance(clf, CalibratedClassifierCV):
+        linear = [c.estimator for c in clf.calibrated_classifiers_]
+    else:
+        linear = [clf]
+    if not len(columns) or not all(hasattr(e, "coef_") for e in linear):
+        return columns
+    return columns[np.any([np.asarray(e.coef_)[:, columns] != 0 for e in linear], axis=(0, 1))]
 
 
 def hide(Xt: Any, columns: np.ndarray) -> Any:
@@ -233,7 +247,7 @@ class TriageModel:
         pipe = self.heads[head]
         features = pipe.named_steps["features"]
         if (id(features), head) not in self._hidden:
-            self._hidden[(id(features), head)] = hidden_columns(features, head)
+            self._hidden[(id(features), head)] = used(pipe[-1], hidden_columns(features, head))
         Xt = hide(self._transform(pipe, X, cache), self._hidden[(id(features), head)])
         proba = fastpath.predict_proba(pipe[-1], Xt)
         return proba, [str(c) for c in pipe[-1].classes_], Xt
@@ -259,7 +273,8 @@ class TriageModel:
             labels[head] = classes[best]
             probas[head] = {c: 0.0 for c in ALLOWED_LABELS[head]} | {
                 c: float(p) for c, p in zip(classes, proba[i])}
-            reasons += self._explainers[head].reasons(Xt[i], best, REASONS_PER_HEAD[head])
+            row = Xt if Xt.shape[0] == 1 else Xt[i]  # indexing builds a new matrix
+            reasons += self._explainers[head].reasons(row, best, REASONS_PER_HEAD[head])
         return Prediction(
             category=labels["category"], category_proba=probas["category"],
             impact=labels["impact"], impact_proba=probas["impact"],

@@ -1,9 +1,14 @@
 import numpy as np
+import pandas as pd
+import pytest
 
 from ml import fastpath
 import ml.features as features_module
+import ml.model as model_module
 from ml.features import fast_transform, item_columns, item_frame, raw_text
 from ml.signals import find_signals
+
+from .conftest import frame
 
 ITEMS = [{"title": "Crash", "body": "error when saving"},
          {"title": "Dark mode", "body": "please add it", "star_rating": 4},
@@ -44,3 +49,46 @@ def test_prediction_is_the_same_through_scikit_learn_s_own_transform(small_model
     fast = [p.__dict__ for p in small_model.predict(items)]
     monkeypatch.setattr(features_module, "_vectorize", lambda vectorizer, docs: vectorizer.transform(docs))
     assert [p.__dict__ for p in small_model.predict(items)] == fast
+
+
+def test_every_training_row_alone_transforms_as_scikit_learn_does(small_model):
+    # One item's row is built from plain arrays (no sparse matrix per block): equal to the bit.
+    rows = frame()
+    items = [{"title": t, "body": b} for t, b in zip(rows["title"], rows["body"])] + ODD_ITEMS
+    columns = item_columns(items, [find_signals(*raw_text(item)) for item in items])
+    reference = item_frame(items)
+    features = small_model.heads["category"].named_steps["features"]
+    for i in range(len(items)):
+        one = {name: values[i:i + 1] for name, values in columns.items()}
+        fast, slow = fast_transform(features, one), features.transform(reference.iloc[i:i + 1])
+        assert fast.dtype == slow.dtype and (fast != slow).nnz == 0, items[i]
+
+
+def test_one_item_is_predicted_as_through_scikit_learn_alone(small_model, monkeypatch):
+    """The single-item path (row from arrays, scores from the row's columns, hidden columns
+    the head gives no weight left as they are) against scikit-learn's own transform, its own
+    predict_proba and the hidden columns zeroed."""
+    items = ITEMS + ODD_ITEMS
+    fast = [small_model.predict([item])[0] for item in items]
+    monkeypatch.setattr(model_module, "fast_transform", lambda features, X: features.transform(pd.DataFrame(X)))
+    monkeypatch.setattr(fastpath, "predict_proba", lambda clf, Xt: clf.predict_proba(Xt))
+    monkeypatch.setattr(model_module, "used", lambda clf, columns: columns)
+    small_model._hidden.clear()
+    slow = [small_model.predict([item])[0] for item in items]
+    for a, b in zip(fast, slow):
+        assert (a.category, a.impact, a.urgency, a.priority, a.tags, a.why) == (
+            b.category, b.impact, b.urgency, b.priority, b.tags, b.why)
+        assert [r["feature"] for r in a.reasons] == [r["feature"] for r in b.reasons]
+        for head in ("category", "impact", "urgency"):
+            assert getattr(a, f"{head}_proba") == pytest.approx(getattr(b, f"{head}_proba"), rel=1e-6, abs=1e-9)
+
+
+def test_a_head_trained_with_hidden_columns_gives_them_no_weight(small_model):
+    # What lets prediction skip hiding them: a linear head never learns a weight for a column
+    # that was zero in every training row.
+    features = small_model.heads["category"].named_steps["features"]
+    hidden = model_module.hidden_columns(features, "category")
+    assert len(hidden) > 0
+    assert len(model_module.used(small_model.heads["category"][-1], hidden)) == 0
+    unhidden = small_model.heads["impact"][-1]  # trained on every column: it weighs some of them
+    assert len(model_module.used(unhidden, hidden)) > 0

@@ -7,7 +7,7 @@ import time_machine
 
 from tests import builders
 from triage.extensions import db
-from triage.models import Kind, Project, Role, Status
+from triage.models import Event, Kind, Project, Role, Status
 from triage.services import DomainError, items
 from triage.services.intake import Submission, submit_feedback
 from triage.services.triage import classify, escalation, sla
@@ -178,7 +178,7 @@ def test_holidays_are_read_as_dates():
 
 
 @pytest.mark.parametrize("minutes, words", [(0, "0 min"), (59, "59 min"), (60, "1 h"), (150, "2 h 30 min"),
-                                            (600, "10 h"), (631, "10 h"), (47 * 60 + 59, "47 h"),
+                                            (570, "9 h 30 min"), (600, "10 h"), (631, "10 h"), (47 * 60 + 59, "47 h"),
                                             (48 * 60, "2 days"), (121475, "84 days")])
 def test_durations_read_the_way_people_say_them(minutes, words):
     from triage.services.triage.sla import readable_duration
@@ -202,7 +202,7 @@ def test_what_is_not_a_duration_of_a_minute_or_more_is_refused(text):
 
 
 @pytest.mark.parametrize("minutes, text", [(45, "45 min"), (240, "4 h"), (3600, "60 h"), (150, "2 h 30 min"),
-                                           (1440, "1 day"), (4320, "3 days"), (121, "2 h 1 min"),
+                                           (1440, "1 day"), (4320, "3 days"), (121, "2 h 1 min"), (61, "1 h 1 min"), (60, "1 h"), (1440 * 1500, "1500 days"),
                                            (60 * 61 + 5, "61 h 5 min")])
 def test_a_duration_is_written_exactly_in_its_largest_whole_unit(minutes, text):
     assert sla.duration_text(minutes) == text
@@ -273,3 +273,58 @@ def test_a_resume_stamped_before_its_pause_moves_nothing(project):
         items.change_status(item, Status.TRIAGED, None)
     assert (item.first_response_due, item.resolution_due) == due and item.sla_paused_at is None
     assert item.events[-1].data == {"paused_minutes": 0, "first_response": True}
+
+
+def test_moving_between_open_statuses_never_stops_the_clocks(project):
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")
+    due = (item.first_response_due, item.resolution_due)
+    for status in (Status.TRIAGED, Status.IN_PROGRESS, Status.NEW):
+        items.change_status(item, status, None)
+        assert item.sla_paused_at is None
+    assert (item.first_response_due, item.resolution_due) == due
+    assert [c.state for c in sla.clocks(item, created + timedelta(minutes=10))] == ["running", "running"]
+
+
+def test_an_item_with_only_a_resolution_target_still_shows_that_clock(project):
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")
+    item.first_response_due = None  # e.g. imported with a resolution target alone
+    assert [(c.label, c.words) for c in sla.clocks(item, created + timedelta(hours=1))] == [
+        ("Resolution", "due in 3 h")]
+
+
+def test_a_team_calendar_broken_since_it_was_saved_counts_around_the_clock(project, caplog):
+    """A stored calendar that no longer parses (its zone gone from the system) never stops
+    intake: the business-hours policy counts around the clock and the log says why."""
+    team = builders.team_with_roles(calendar={"timezone": "Mars/Olympus", "days": [0]})
+    created = datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P3", team=team)
+    assert item.first_response_due == created + timedelta(hours=8)
+    assert "invalid calendar" in caplog.text
+
+
+def test_a_pause_shifts_the_due_times_by_its_length_to_the_tenth_of_a_second(project):
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")
+    pause = timedelta(seconds=10.5)  # 0.175 min: two decimals of a minute would make it 10.2 or 10.8 s
+    with time_machine.travel(created + timedelta(minutes=5), tick=False):
+        items.change_status(item, Status.WAITING, None)
+    with time_machine.travel(created + timedelta(minutes=5) + pause, tick=False):
+        items.change_status(item, Status.TRIAGED, None)
+    item.priority = "P1"
+    sla.on_priority_changed(item)  # recomputed from the recorded pause
+    shift = item.resolution_due - (created + timedelta(hours=4))
+    assert abs(shift - pause) < timedelta(seconds=0.1)
+
+
+def test_pauses_recorded_before_the_first_response_flag_existed_move_both_clocks(project):
+    """An sla_resumed event written before pauses said which clocks they moved counts for the
+    first response too, as it did then: upgrading never moves a stored due time."""
+    created = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    item = builders.item(project, created, priority="P1")
+    db.session.add(Event(feedback=item, kind="sla_resumed", data={"paused_minutes": 30}))
+    db.session.flush()
+    sla.on_priority_changed(item)
+    assert item.first_response_due == created + timedelta(hours=1, minutes=30)
+    assert item.resolution_due == created + timedelta(hours=4, minutes=30)

@@ -80,7 +80,7 @@ def test_one_item_is_predicted_as_through_scikit_learn_alone(small_model, monkey
             b.category, b.impact, b.urgency, b.priority, b.tags, b.why)
         assert [r["feature"] for r in a.reasons] == [r["feature"] for r in b.reasons]
         for head in ("category", "impact", "urgency"):
-            assert getattr(a, f"{head}_proba") == pytest.approx(getattr(b, f"{head}_proba"), rel=1e-6, abs=1e-9)
+            assert getattr(a, f"{head}_proba") == pytest.approx(getattr(b, f"{head}_proba"), rel=1e-5, abs=1e-6)
 
 
 def test_a_head_trained_with_hidden_columns_gives_them_no_weight(small_model):

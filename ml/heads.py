@@ -109,9 +109,10 @@ def fit_tags(Xt: Any, tags: list[list[str]], names: tuple[str, ...]) -> tuple[An
     return _small(clf), [names[i] for i in keep]
 
 
-def _linear_models(clf: Any) -> list:
+def linear_models(clf: Any) -> list:
+    """The linear models inside a fitted head (one-vs-rest and calibration unwrapped)."""
     if isinstance(clf, OneVsRestClassifier):
-        return [m for est in clf.estimators_ for m in _linear_models(est)]
+        return [m for est in clf.estimators_ for m in linear_models(est)]
     if isinstance(clf, CalibratedClassifierCV):
         return [c.estimator for c in clf.calibrated_classifiers_]
     return [clf] if hasattr(clf, "coef_") else []
@@ -119,7 +120,7 @@ def _linear_models(clf: Any) -> list:
 
 def _small(clf: Any) -> Any:
     """Return `clf` with float32 coefficients: half the file size, predictions agree to ~1e-7."""
-    for model in _linear_models(clf):
+    for model in linear_models(clf):
         model.coef_ = model.coef_.astype(np.float32)
     return clf
 

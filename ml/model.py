@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
 from tqdm import tqdm
 
@@ -20,7 +19,7 @@ from .errors import DataError
 from .explain import Explainer
 from .features import CONTEXT_KEYS, build_features, fast_transform, item_columns, item_frame, raw_text
 from .heads import (  # noqa: F401  build_pipeline is part of the public surface
-    HEADS, SINGLE_LABEL_HEADS, build_pipeline, compact_features, fit_classifier, fit_tags,
+    HEADS, SINGLE_LABEL_HEADS, build_pipeline, compact_features, fit_classifier, fit_tags, linear_models,
 )
 from .prediction import TAGS, Prediction
 from .priority import priority_for
@@ -61,13 +60,10 @@ def used(clf: Any, columns: np.ndarray) -> np.ndarray:
     """The `columns` a fitted head's coefficients weigh (all of them for a head that is not
     linear): hiding a column a linear head gives no weight changes neither its scores nor its
     reasons, and a head trained with them hidden gives them none."""
-    if isinstance(clf, CalibratedClassifierCV):
-        linear = [c.estimator for c in clf.calibrated_classifiers_]
-    else:
-        linear = [clf]
-    if not len(columns) or not all(hasattr(e, "coef_") for e in linear):
+    models = linear_models(clf)
+    if not len(columns) or not models or not all(hasattr(m, "coef_") for m in models):
         return columns
-    return columns[np.any([np.asarray(e.coef_)[:, columns] != 0 for e in linear], axis=(0, 1))]
+    return columns[np.any([np.asarray(m.coef_)[:, columns] != 0 for m in models], axis=(0, 1))]
 
 
 def hide(Xt: Any, columns: np.ndarray) -> Any:
